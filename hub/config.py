@@ -1,0 +1,74 @@
+"""Settings, read from the environment (prefix `MSIX_`) by a factory and passed in.
+
+There is no module-level instance: `create_app(settings)` and the CLI build one with
+`load_settings()`, tests build their own `Settings(...)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.errors import ConfigurationError, IssueCode, error
+
+# A secret this short or one of these literals is refused outside demo mode.
+_MIN_SECRET_LENGTH = 32
+_KNOWN_BAD_SECRETS = frozenset({"", "changeme", "secret", "change-me", "demo", "test"})
+
+
+class Settings(BaseSettings):
+    """Every knob of the hub. Field names map to `MSIX_<NAME>` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="MSIX_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(Path("./var"), description="Embedded store and local files")
+    mongodb_uri: str | None = Field(None, description="Real MongoDB; unset = embedded engine")
+    database: str = Field("msix", description="Database name")
+    secret_key: SecretStr = Field(SecretStr(""), description="Signs access tokens and sessions")
+    demo: bool = Field(False, description="Demo mode: permits a generated secret")
+    token_issuer: str = "msix-hub"
+    access_token_minutes: int = Field(15, ge=1, le=60)
+    client_assertion_max_minutes: int = Field(5, ge=1, le=60)
+    max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_xml_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_minutes: int = Field(30, ge=1)
+    rules_of_behaviour_days: int = Field(365, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Self:
+        secret = self.secret_key.get_secret_value()
+        if self.demo:
+            return self
+        if secret.lower() in _KNOWN_BAD_SECRETS or len(secret) < _MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"MSIX_SECRET_KEY must be set to at least {_MIN_SECRET_LENGTH} random characters "
+                "(or run in demo mode with MSIX_DEMO=1)"
+            )
+        return self
+
+    @property
+    def embedded_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def uses_embedded_store(self) -> bool:
+        return not self.mongodb_uri
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus explicit overrides; a bad value stops start-up."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except PydanticValidationError as exc:
+        issues = [
+            error(IssueCode.INVALID, str(e["msg"]), ".".join(str(p) for p in e["loc"]) or None)
+            for e in exc.errors()
+        ]
+        raise ConfigurationError(issues) from exc
