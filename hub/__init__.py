@@ -1,0 +1,3 @@
+"""MSIX Hub: an open Migrant Student Information Exchange."""
+
+__version__ = "0.1.0"

@@ -6,6 +6,9 @@ There is no module-level instance: `create_app(settings)` and the CLI build one 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from pathlib import Path
 from typing import Self
 
@@ -29,7 +32,7 @@ class Settings(BaseSettings):
     database: str = Field("msix", description="Database name")
     secret_key: SecretStr = Field(SecretStr(""), description="Signs access tokens and sessions")
     demo: bool = Field(False, description="Demo mode: permits a generated secret")
-    token_issuer: str = "msix-hub"
+    token_issuer: str = "msix-hub"  # noqa: S105 - an issuer name, not a secret
     access_token_minutes: int = Field(15, ge=1, le=60)
     client_assertion_max_minutes: int = Field(5, ge=1, le=60)
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024)
@@ -65,10 +68,32 @@ def load_settings(**overrides: object) -> Settings:
     from pydantic import ValidationError as PydanticValidationError
 
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return ensure_secret(Settings(**overrides))  # type: ignore[arg-type]
     except PydanticValidationError as exc:
         issues = [
             error(IssueCode.INVALID, str(e["msg"]), ".".join(str(p) for p in e["loc"]) or None)
             for e in exc.errors()
         ]
         raise ConfigurationError(issues) from exc
+
+
+def ensure_secret(settings: Settings) -> Settings:
+    """In demo mode without a secret, use one generated once and kept in the data dir.
+
+    Kept on disk (mode 0600) rather than per process so that several workers, and restarts,
+    accept each other's tokens.
+    """
+    if settings.secret_key.get_secret_value() or not settings.demo:
+        return settings
+    path = settings.data_dir / "demo-secret.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Write aside, then link into place: atomic, and a racing process keeps the first one.
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        draft.write_text(secrets.token_urlsafe(48), encoding="ascii")
+        draft.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    secret = path.read_text(encoding="ascii").strip()
+    return settings.model_copy(update={"secret_key": SecretStr(secret)})

@@ -64,7 +64,9 @@ class Issue:
         return Issue(self.severity, self.code, self.message, location, self.rule)
 
 
-def error(code: IssueCode, message: str, location: str | None = None, rule: str | None = None) -> Issue:
+def error(
+    code: IssueCode, message: str, location: str | None = None, rule: str | None = None
+) -> Issue:
     return Issue(Severity.ERROR, code, message, location, rule)
 
 

@@ -1,1 +1,83 @@
-"""store"""
+"""All MongoDB access. Nothing outside this package imports pymongo, litemongo or bson.
+
+Repositories are synchronous and must run on the store thread: a use case calls
+`await store.run(fn, ...)` (or `store.call(fn, ...)` from the CLI) where `fn` uses the repositories.
+Running a whole use case on the store thread keeps the embedded engine safe and makes one unit of
+work cheap (no thread hop per query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from hub.config import Settings
+from hub.store.accounts import ClientRepository, UserRepository
+from hub.store.audit import AuditRepository
+from hub.store.engine import Engine
+from hub.store.errors import translate_errors
+from hub.store.fhir import FhirRepository, StoredResource
+from hub.store.records import StateRecordRepository, StoredRecord
+from hub.store.schema import ensure_schema
+from hub.store.students import StudentRepository, is_valid_msix_id
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Store:
+    """The open store of one process: engine plus repositories."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = Engine(settings)
+        self.state_records = StateRecordRepository(self.engine)
+        self.students = StudentRepository(self.engine)
+        self.fhir = FhirRepository(self.engine)
+        self.audit = AuditRepository(self.engine)
+        self.users = UserRepository(self.engine)
+        self.clients = ClientRepository(self.engine)
+        self.call(self._ensure_schema)
+
+    def _ensure_schema(self) -> None:
+        with self.engine.write_lock():
+            ensure_schema(self.engine.db)
+
+    def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `fn` on the store thread and wait (CLI, start-up)."""
+        return self.engine.call(fn, *args, **kwargs)
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `fn` on the store thread from async code (API routes, services)."""
+        return await self.engine.run(fn, *args, **kwargs)
+
+    def ping(self) -> bool:
+        """True when the database answers (for /healthz). Runs on the store thread."""
+        if self.engine.embedded:
+            self.engine.db.list_collection_names()
+        else:
+            self.engine.db.command("ping")
+        return True
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(settings)
+
+
+__all__ = [
+    "AuditRepository",
+    "ClientRepository",
+    "Engine",
+    "FhirRepository",
+    "StateRecordRepository",
+    "Store",
+    "StoredRecord",
+    "StoredResource",
+    "StudentRepository",
+    "UserRepository",
+    "is_valid_msix_id",
+    "open_store",
+    "translate_errors",
+]

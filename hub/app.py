@@ -1,0 +1,63 @@
+"""`create_app(settings)`: the one ASGI application (API, UI, docs, health)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from hub import __version__
+from hub.api import auth
+from hub.api.errors import install_error_handlers
+from hub.api.limits import BodySizeLimit
+from hub.config import Settings, ensure_secret, load_settings
+from hub.store import Store
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app for `settings`. The store opens at start-up and closes at shutdown."""
+    settings = ensure_secret(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(settings)
+        app.state.store = store
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="MSIX Hub",
+        version=__version__,
+        summary="Migrant Student Information Exchange: consolidated records for migratory children",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    install_error_handlers(app)
+    app.include_router(auth.router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz(request: Request) -> JSONResponse:
+        """Liveness and store reachability."""
+        store: Store = request.app.state.store
+        await store.run(store.ping)
+        body: dict[str, Any] = {
+            "status": "ok",
+            "version": __version__,
+            "store": "embedded" if store.engine.embedded else "mongodb",
+        }
+        return JSONResponse(body)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory` and worker processes: settings from `MSIX_*`."""
+    return create_app(load_settings())

@@ -1,0 +1,130 @@
+"""State records as received: keyed by state + state student id, every version kept.
+
+A version is one document, and adding a version is one insert guarded by a unique index on
+(state, state_student_id, version), so two writers can never both create version n. The current
+record is simply the newest version: there is no "current" flag to get out of step. Re-sending
+identical content creates no version (content hash), so a retried or re-run ingest never
+duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from hub.store.engine import Document, Engine, locked
+from hub.store.errors import translate_errors
+
+
+def content_hash(record: Document) -> str:
+    """SHA-256 of the canonical JSON (sorted keys) of a record, without its provenance."""
+    body = {key: value for key, value in record.items() if key != "source"}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    state: str
+    state_student_id: str
+    version: int
+    record: Document
+    content_hash: str
+    received_at: datetime
+    deleted: bool
+    msix_id: str | None
+    batch_id: str | None
+
+    @classmethod
+    def from_doc(cls, doc: Document) -> StoredRecord:
+        return cls(
+            state=doc["state"],
+            state_student_id=doc["state_student_id"],
+            version=doc["version"],
+            record=doc["record"],
+            content_hash=doc["content_hash"],
+            received_at=doc["received_at"],
+            deleted=doc.get("deleted", False),
+            msix_id=doc.get("msix_id"),
+            batch_id=doc.get("batch_id"),
+        )
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    stored: StoredRecord
+    created: bool  # False when the same content was already the current version
+
+
+class StateRecordRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def _records(self) -> Any:
+        return self.engine.db["state_records"]
+
+    def current(self, state: str, state_student_id: str) -> StoredRecord | None:
+        doc = self._records.find_one(
+            {"state": state, "state_student_id": state_student_id}, sort=[("version", -1)]
+        )
+        return None if doc is None else StoredRecord.from_doc(doc)
+
+    def history(self, state: str, state_student_id: str) -> list[StoredRecord]:
+        cursor = self._records.find({"state": state, "state_student_id": state_student_id})
+        return [StoredRecord.from_doc(doc) for doc in cursor.sort("version", 1)]
+
+    def for_child(self, msix_id: str) -> list[StoredRecord]:
+        """The current version of every record linked to a child."""
+        latest: dict[tuple[str, str], StoredRecord] = {}
+        for doc in self._records.find({"msix_id": msix_id}):
+            stored = StoredRecord.from_doc(doc)
+            key = (stored.state, stored.state_student_id)
+            if key not in latest or latest[key].version < stored.version:
+                latest[key] = stored
+        return [record for record in latest.values() if not record.deleted]
+
+    @locked
+    def save(
+        self,
+        state: str,
+        state_student_id: str,
+        record: Document,
+        *,
+        batch_id: str | None = None,
+        msix_id: str | None = None,
+        deleted: bool = False,
+        now: datetime | None = None,
+    ) -> SaveResult:
+        """Add a version unless the content equals the current one. Idempotent under retry."""
+        digest = content_hash(record)
+        current = self.current(state, state_student_id)
+        if current is not None and current.content_hash == digest and current.deleted == deleted:
+            return SaveResult(current, created=False)
+        version = 1 if current is None else current.version + 1
+        doc: Document = {
+            "_id": f"{state}:{state_student_id}:{version}",
+            "state": state,
+            "state_student_id": state_student_id,
+            "version": version,
+            "record": record,
+            "content_hash": digest,
+            "received_at": now or datetime.now(UTC),
+            "deleted": deleted,
+            "msix_id": msix_id if msix_id is not None else (current and current.msix_id),
+            "batch_id": batch_id,
+        }
+        with translate_errors(f"version {version} of {state} record {state_student_id!r}"):
+            self._records.insert_one(doc)
+        return SaveResult(StoredRecord.from_doc(doc), created=True)
+
+    @locked
+    def link(self, state: str, state_student_id: str, msix_id: str | None) -> int:
+        """Point every version of a state record at a child (or none, on a split)."""
+        result = self._records.update_many(
+            {"state": state, "state_student_id": state_student_id}, {"$set": {"msix_id": msix_id}}
+        )
+        return int(result.modified_count)

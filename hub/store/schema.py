@@ -1,0 +1,69 @@
+"""Collections and their indexes (DESIGN.md §4), created idempotently at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.store.engine import Db
+
+
+@dataclass(frozen=True)
+class Index:
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+    name: str | None = None
+
+    @property
+    def index_name(self) -> str:
+        return self.name or "_".join(f"{field}_{direction}" for field, direction in self.keys)
+
+
+ASC = 1
+DESC = -1
+
+COLLECTIONS: dict[str, tuple[Index, ...]] = {
+    # Every version a state sent, as sent; the newest version is the current record.
+    "state_records": (
+        Index((("state", ASC), ("state_student_id", ASC), ("version", DESC)), unique=True),
+        Index((("msix_id", ASC),)),
+        Index((("batch_id", ASC),)),
+    ),
+    # The consolidated child: links to state records, identity summary, blocking keys, aliases.
+    "students": (
+        Index((("links.state", ASC), ("links.state_student_id", ASC))),
+        Index((("blocking_keys", ASC),)),
+        Index((("alias_of", ASC),)),
+    ),
+    # Every MSIX ID ever issued; never deleted, so an ID is never reused.
+    "msix_ids": (),
+    "fhir_resources": (
+        Index((("resourceType", ASC), ("identifiers", ASC))),
+        Index((("resourceType", ASC), ("patient", ASC), ("date", ASC))),
+        Index((("resourceType", ASC), ("lastUpdated", ASC))),
+    ),
+    "fhir_history": (Index((("resourceType", ASC), ("id", ASC), ("versionId", DESC))),),
+    "worklist": (Index((("status", ASC), ("kind", ASC))),),
+    "messages": (Index((("sender", ASC), ("message_id", ASC)), unique=True),),
+    "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
+    "users": (Index((("username", ASC),), unique=True), Index((("email", ASC),), unique=True)),
+    "clients": (Index((("client_id", ASC),), unique=True),),
+    "audit": (
+        Index((("recorded", DESC),)),
+        Index((("entity_msix_ids", ASC), ("recorded", DESC))),
+    ),
+}
+
+
+def ensure_schema(db: Db) -> None:
+    """Create every collection and index; safe to run at every start and from several processes."""
+    existing = set(db.list_collection_names())
+    for name, indexes in COLLECTIONS.items():
+        if name not in existing:
+            db.create_collection(name)
+        collection = db[name]
+        present = set(collection.index_information())
+        for index in indexes:
+            if index.index_name not in present:
+                collection.create_index(
+                    list(index.keys), unique=index.unique, name=index.index_name
+                )

@@ -1,0 +1,158 @@
+"""Consolidated children and their 12-digit MSIX IDs.
+
+An MSIX ID is 11 random digits plus a Luhn check digit (so a mistyped ID is caught before a
+search), first digit never 0. It is claimed by inserting it as the `_id` of `msix_ids`, a registry
+that is never deleted from: a clash, even with another process, is a unique-key error and the
+allocator draws again, and a retired ID can never be issued again. Random rather than sequential
+IDs reveal nothing about how many children a state has or when a child was added.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hub.errors import ConflictError, IssueCode, NotFoundError, error
+from hub.store.engine import Document, Engine, locked
+
+MSIX_ID_LENGTH = 12
+_MAX_ALLOCATION_ATTEMPTS = 20
+
+
+def _luhn_check_digit(digits: str) -> int:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # doubled positions, counting from the check digit's neighbour
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return (10 - total % 10) % 10
+
+
+def is_valid_msix_id(value: str) -> bool:
+    """Twelve digits, not starting with 0, with a correct Luhn check digit."""
+    if len(value) != MSIX_ID_LENGTH or not value.isdigit() or value[0] == "0":
+        return False
+    return _luhn_check_digit(value[:-1]) == int(value[-1])
+
+
+def _draw_msix_id() -> str:
+    body = str(secrets.randbelow(9 * 10**10) + 10**10)
+    return body + str(_luhn_check_digit(body))
+
+
+class StudentRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def _students(self) -> Any:
+        return self.engine.db["students"]
+
+    @property
+    def _registry(self) -> Any:
+        return self.engine.db["msix_ids"]
+
+    @locked
+    def allocate_msix_id(self, now: datetime | None = None) -> str:
+        """Claim a fresh MSIX ID that was never issued before."""
+        for _ in range(_MAX_ALLOCATION_ATTEMPTS):
+            candidate = _draw_msix_id()
+            try:
+                self._registry.insert_one({"_id": candidate, "issued_at": now or datetime.now(UTC)})
+            except DuplicateKeyError:
+                continue
+            return candidate
+        raise ConflictError([error(IssueCode.EXCEPTION, "could not allocate a unique MSIX ID")])
+
+    def issued_count(self) -> int:
+        return int(self._registry.count_documents({}))
+
+    @locked
+    def create(self, student: Document, now: datetime | None = None) -> Document:
+        """Create a consolidated child under a freshly allocated MSIX ID."""
+        msix_id = self.allocate_msix_id(now)
+        stamp = now or datetime.now(UTC)
+        doc: Document = {
+            "links": [],
+            "identity": {},
+            "blocking_keys": [],
+            **student,
+            "_id": msix_id,
+            "status": "active",
+            "alias_of": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "revision": 1,
+        }
+        self._students.insert_one(doc)
+        return doc
+
+    def get(self, msix_id: str) -> Document | None:
+        doc: Document | None = self._students.find_one({"_id": msix_id})
+        return doc
+
+    def resolve(self, msix_id: str) -> Document:
+        """The active child an ID names, following retired-ID aliases after merges."""
+        seen: set[str] = set()
+        current = msix_id
+        while current not in seen:
+            seen.add(current)
+            doc = self.get(current)
+            if doc is None:
+                break
+            if doc["status"] == "active":
+                return doc
+            if doc.get("alias_of") is None:
+                break
+            current = doc["alias_of"]
+        raise NotFoundError(f"no child with MSIX ID {msix_id}", "msix_id")
+
+    def find_by_link(self, state: str, state_student_id: str) -> Document | None:
+        doc: Document | None = self._students.find_one(
+            {
+                "status": "active",
+                "links": {"$elemMatch": {"state": state, "state_student_id": state_student_id}},
+            }
+        )
+        return doc
+
+    def find_by_blocking_keys(self, keys: list[str], limit: int = 200) -> list[Document]:
+        """Candidates sharing any blocking key: an indexed lookup, never a scan."""
+        cursor = self._students.find({"blocking_keys": {"$in": keys}, "status": "active"})
+        return list(cursor.limit(limit))
+
+    @locked
+    def update(
+        self, msix_id: str, changes: Document, *, expected_revision: int | None = None
+    ) -> Document:
+        """Set fields on one child atomically; with `expected_revision`, only if unchanged since."""
+        query: Document = {"_id": msix_id}
+        if expected_revision is not None:
+            query["revision"] = expected_revision
+        doc: Document | None = self._students.find_one_and_update(
+            query,
+            {"$set": {**changes, "updated_at": datetime.now(UTC)}, "$inc": {"revision": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            if self.get(msix_id) is None:
+                raise NotFoundError(f"no child with MSIX ID {msix_id}", "msix_id")
+            raise ConflictError(f"child {msix_id} changed meanwhile; reload and retry", "revision")
+        return doc
+
+    @locked
+    def retire(self, msix_id: str, alias_of: str) -> Document:
+        """Retire an ID after a merge; it keeps resolving to the surviving child."""
+        if msix_id == alias_of:
+            raise ConflictError("a child cannot be an alias of itself", "alias_of")
+        return self.update(msix_id, {"status": "retired", "alias_of": alias_of})
+
+    def count(self) -> int:
+        return int(self._students.count_documents({"status": "active"}))
