@@ -31,13 +31,16 @@ class Action(StrEnum):
 class StudentId(_Base):
     """An identifier a state holds for the child."""
 
-    state: str = mde("Reporting state (USPS code)", element="State", kind="A", length=2)
+    state: str = mde(
+        "Reporting state (USPS code)", element="State", kind="A", length=2, default=...
+    )
     value: str = mde(
         "The state's identifier; resolves to exactly one child in that state",
         element="State Student Identifier",
         kind="A",
         length=15,
         identifies="key",
+        default=...,
     )
     id_type: str | None = mde(
         "Origin of the identifier",
@@ -52,11 +55,17 @@ class Parent(_Base):
     """A parent or guardian."""
 
     first_name: str | None = mde(
-        "Parent/guardian first name", element="Parent First Name", kind="A", length=50,
+        "Parent/guardian first name",
+        element="Parent First Name",
+        kind="A",
+        length=50,
         identifies="strong",
     )
     last_name: str | None = mde(
-        "Parent/guardian last name", element="Parent Last Name", kind="A", length=50,
+        "Parent/guardian last name",
+        element="Parent Last Name",
+        kind="A",
+        length=50,
         identifies="strong",
     )
     email: str | None = mde("Parent/guardian e-mail", element="Parent E-mail", kind="A", length=50)
@@ -75,23 +84,35 @@ class Identity(_Base):
         "Middle name", element="Middle Name", kind="A", length=50, identifies="weak"
     )
     last_name_1: str | None = mde(
-        "Paternal or first surname", element="Last Name 1", kind="A", length=50,
+        "Paternal or first surname",
+        element="Last Name 1",
+        kind="A",
+        length=50,
         identifies="strong",
     )
     last_name_2: str | None = mde(
-        "Maternal or second surname", element="Last Name 2", kind="A", length=50,
+        "Maternal or second surname",
+        element="Last Name 2",
+        kind="A",
+        length=50,
         identifies="strong",
     )
     suffix: str | None = mde("Jr., III", element="Suffix", kind="A", length=10, identifies="weak")
     sex: str | None = mde(
-        "Sex as reported on the COE", element="Sex", kind="A", length=6, codeset="sex",
+        "Sex as reported on the COE",
+        element="Sex",
+        kind="A",
+        length=6,
+        codeset="sex",
         identifies="strong",
     )
     birth_date: date | None = mde(
         "Date of birth", element="Birth Date", kind="D8", identifies="strong"
     )
     multiple_birth: bool | None = mde(
-        "Twin, triplet or other multiple birth", element="Multiple Birth Flag", kind="YN",
+        "Twin, triplet or other multiple birth",
+        element="Multiple Birth Flag",
+        kind="YN",
         identifies="guard",
     )
     birth_city: str | None = mde(
@@ -101,11 +122,18 @@ class Identity(_Base):
         "State of birth (USPS)", element="Birth State", kind="A", length=2, identifies="strong"
     )
     birth_country: str | None = mde(
-        "Country of birth (ISO 3166-1 alpha-3)", element="Birth Country", kind="A", length=3,
-        codeset="country", identifies="strong",
+        "Country of birth (ISO 3166-1 alpha-3)",
+        element="Birth Country",
+        kind="A",
+        length=3,
+        codeset="country",
+        identifies="strong",
     )
     birth_date_verification: str | None = mde(
-        "Evidence for the date of birth", element="Birth Date Verification", kind="A", length=4,
+        "Evidence for the date of birth",
+        element="Birth Date Verification",
+        kind="A",
+        length=4,
         codeset="birth-date-verification",
     )
     parents: list[Parent] = Field(
@@ -121,7 +149,9 @@ class QualifyingMove(_Base):
 
     qualifying_arrival_date: date = mde(
         "Start of eligibility: the child joined the moving worker or vice versa",
-        element="Qualifying Arrival Date", kind="D8",
+        element="Qualifying Arrival Date",
+        kind="D8",
+        default=...,
     )
     from_city: str | None = mde(
         "Home city before the move", element="Qual. Move From City", kind="A", length=100
@@ -130,8 +160,11 @@ class QualifyingMove(_Base):
         "Home state before the move (USPS)", element="Qual. Move From State", kind="A", length=2
     )
     from_country: str | None = mde(
-        "Home country before the move (ISO alpha-3)", element="Qual. Move From Country",
-        kind="A", length=3, codeset="country",
+        "Home country before the move (ISO alpha-3)",
+        element="Qual. Move From Country",
+        kind="A",
+        length=3,
+        codeset="country",
     )
     to_city: str | None = mde(
         "Home city after the move", element="Qual. Move To City", kind="A", length=100
@@ -141,7 +174,8 @@ class QualifyingMove(_Base):
     )
     eligibility_expiration_date: date | None = mde(
         "QAD + 36 months, sooner at age 22, graduation or HSE",
-        element="Eligibility Expiration Date", kind="D8",
+        element="Eligibility Expiration Date",
+        kind="D8",
     )
     last_qualifying_move_date: date | None = mde(
         "Most recent qualifying move (CEDS)", element="Last Qualifying Move Date", kind="D8"
@@ -152,22 +186,33 @@ class Enrollment(_Base):
     """One school or MEP project enrollment (DOMAIN.md §2.3)."""
 
     record_id: str = mde(
-        "Row id 001-999, unique within the child's record", element="Record ID", kind="N",
+        "Row id 001-999, unique within the child's record",
+        element="Record ID",
+        kind="N",
         length=3,
+        default=...,
     )
     enrollment_date: date = mde(
-        "First verified day (residency start if residency-only)", element="Enrollment Date",
+        "First verified day (residency start if residency-only)",
+        element="Enrollment Date",
         kind="D8",
+        default=...,
     )
     enrollment_type: str | None = mde(
-        "Program serving the child", element="Enrollment Type", kind="A", length=2,
+        "Program serving the child",
+        element="Enrollment Type",
+        kind="A",
+        length=2,
         codeset="enrollment-type",
     )
     school_or_project_name: str | None = mde(
         "School or MEP project name", element="School or Project Name", kind="A", length=100
     )
     mep_project_type: str | None = mde(
-        "Where MEP services happen", element="MEP Project Type", kind="A", length=2,
+        "Where MEP services happen",
+        element="MEP Project Type",
+        kind="A",
+        length=2,
         codeset="mep-project-type",
     )
     school_id: str | None = mde("NCES school id", element="School ID", kind="A", length=12)
@@ -188,9 +233,7 @@ class Enrollment(_Base):
         "Contact state (USPS)", element="Facility State", kind="A", length=2
     )
     facility_zip: str | None = mde("Contact ZIP", element="Facility ZIP", kind="A", length=10)
-    facility_phone: str | None = mde(
-        "Contact phone", element="Facility Phone", kind="N", length=10
-    )
+    facility_phone: str | None = mde("Contact phone", element="Facility Phone", kind="N", length=10)
     district_id: str | None = mde("NCES LEA id", element="District ID", kind="A", length=7)
     district_name: str | None = mde("LEA name", element="District Name", kind="A", length=60)
     grade_level: str | None = mde(
@@ -202,7 +245,10 @@ class Enrollment(_Base):
         "Immunization records on file", element="Immunization Record Flag", kind="YN"
     )
     medical_alert: str | None = mde(
-        "Health condition to watch", element="Medical Alert Indicator", kind="A", length=10,
+        "Health condition to watch",
+        element="Medical Alert Indicator",
+        kind="A",
+        length=10,
         codeset="medical-alert",
     )
     pfs: bool | None = mde("Priority for Services", element="PFS Flag", kind="YN")
@@ -219,11 +265,16 @@ class Enrollment(_Base):
         "Residence re-confirmed", element="Residency Verification Date", kind="D8"
     )
     designated_graduation_school: str | None = mde(
-        "Expected diploma school (NCES)", element="Designated Graduation School", kind="A",
+        "Expected diploma school (NCES)",
+        element="Designated Graduation School",
+        kind="A",
         length=30,
     )
     graduation_hse_indicator: str | None = mde(
-        "Diploma or HSE earned", element="Graduation/HSE Indicator", kind="A", length=10,
+        "Diploma or HSE earned",
+        element="Graduation/HSE Indicator",
+        kind="A",
+        length=10,
         codeset="graduation-hse",
     )
     graduation_hse_date: date | None = mde(
@@ -234,7 +285,9 @@ class Enrollment(_Base):
     )
     continuation_of_services_reason: str | None = mde(
         "Why served after eligibility ended (ESEA §1304(e))",
-        element="Continuation of Services Reason", kind="A", length=2,
+        element="Continuation of Services Reason",
+        kind="A",
+        length=2,
         codeset="continuation-of-services",
     )
     algebra_1: bool | None = mde(
@@ -248,8 +301,8 @@ class Enrollment(_Base):
 class Assessment(_Base):
     """An assessment result (DOMAIN.md §2.4)."""
 
-    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3)
-    title: str = mde("Test name", element="Assessment Title", kind="A", length=55)
+    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3, default=...)
+    title: str = mde("Test name", element="Assessment Title", kind="A", length=55, default=...)
     content: str | None = mde("Subject", element="Assessment Content", kind="A", length=35)
     assessment_type: str | None = mde(
         "Category", element="Assessment Type", kind="A", length=2, codeset="assessment-type"
@@ -262,7 +315,10 @@ class Assessment(_Base):
     )
     score_results: str | None = mde("Score", element="Score Results", kind="A", length=40)
     interpretation: str | None = mde(
-        "Proficiency", element="Interpretation", kind="A", length=100,
+        "Proficiency",
+        element="Interpretation",
+        kind="A",
+        length=100,
         codeset="assessment-interpretation",
     )
 
@@ -270,8 +326,14 @@ class Assessment(_Base):
 class Course(_Base):
     """A secondary course and the credit earned (DOMAIN.md §2.5)."""
 
-    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3)
-    title: str = mde("Course title, e.g. Algebra II", element="Course Title", kind="A", length=50)
+    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3, default=...)
+    title: str = mde(
+        "Course title, e.g. Algebra II",
+        element="Course Title",
+        kind="A",
+        length=50,
+        default=...,
+    )
     subject_area: str | None = mde(
         "Subject area, e.g. Mathematics", element="Subject Area", kind="A", length=50
     )
@@ -305,17 +367,25 @@ class Course(_Base):
 class Immunization(_Base):
     """A vaccine dose as a health entry (CVX coded)."""
 
-    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3)
+    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3, default=...)
     cvx: str = mde(
-        "CDC CVX vaccine code (HL7 table 0292)", element="Vaccine (CVX)", kind="A", length=3,
+        "CDC CVX vaccine code (HL7 table 0292)",
+        element="Vaccine (CVX)",
+        kind="A",
+        length=3,
         codeset="cvx",
+        default=...,
     )
     occurrence_date: date | None = mde(
         "Date the dose was given", element="Immunization Date", kind="D8"
     )
     status: str = mde(
-        "completed, entered-in-error or not-done", element="Immunization Status", kind="A",
-        length=16, codeset="immunization-status", default="completed",
+        "completed, entered-in-error or not-done",
+        element="Immunization Status",
+        kind="A",
+        length=16,
+        codeset="immunization-status",
+        default="completed",
     )
     dose_number: int | None = mde("Dose number in the series", element="Dose Number", kind="N")
     primary_source: bool = mde(
@@ -326,25 +396,46 @@ class Immunization(_Base):
 class Condition(_Base):
     """A health condition (asthma, diabetes, allergy...) as a health entry."""
 
-    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3)
+    record_id: str = mde("Row id 001-999", element="Record ID", kind="N", length=3, default=...)
     code_system: str = mde(
-        "snomed or icd10cm", element="Condition Code System", kind="A", length=8,
+        "snomed or icd10cm",
+        element="Condition Code System",
+        kind="A",
+        length=8,
         codeset="condition-code-system",
+        default=...,
     )
-    code: str = mde("SNOMED CT or ICD-10-CM code", element="Condition Code", kind="A", length=20)
+    code: str = mde(
+        "SNOMED CT or ICD-10-CM code",
+        element="Condition Code",
+        kind="A",
+        length=20,
+        default=...,
+    )
     display: str | None = mde("Condition name", element="Condition Name", kind="A", length=100)
     category: str = mde(
-        "problem-list-item or health-concern", element="Condition Category", kind="A",
-        length=20, codeset="condition-category", default="problem-list-item",
+        "problem-list-item or health-concern",
+        element="Condition Category",
+        kind="A",
+        length=20,
+        codeset="condition-category",
+        default="problem-list-item",
     )
     clinical_status: str | None = mde(
         "active, recurrence, relapse, inactive, remission, resolved",
-        element="Clinical Status", kind="A", length=12, codeset="condition-clinical",
+        element="Clinical Status",
+        kind="A",
+        length=12,
+        codeset="condition-clinical",
         default="active",
     )
     verification_status: str = mde(
-        "confirmed, provisional, unconfirmed...", element="Verification Status", kind="A",
-        length=20, codeset="condition-ver-status", default="confirmed",
+        "confirmed, provisional, unconfirmed...",
+        element="Verification Status",
+        kind="A",
+        length=20,
+        codeset="condition-ver-status",
+        default="confirmed",
     )
     onset_date: date | None = mde("Onset", element="Onset Date", kind="D8")
     abatement_date: date | None = mde("Abatement", element="Abatement Date", kind="D8")
