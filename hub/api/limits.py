@@ -34,12 +34,12 @@ class BodySizeLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     refused = True
-                    raise _TooLarge
+                    raise _TooLargeError
             return message
 
         try:
             await self.app(scope, counting_receive, send)
-        except _TooLarge:
+        except _TooLargeError:
             if refused:
                 await self._refuse(send)
 
@@ -62,5 +62,5 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     pass

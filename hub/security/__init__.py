@@ -1,1 +1,121 @@
-"""security"""
+"""Users, system clients, tokens, scopes, roles and audit events (DESIGN.md §6).
+
+No HTTP here: the doors (`hub.api`, `hub.web`) turn these functions and errors into responses.
+Storage arrives through the protocols of `hub.security.stores`, which `hub.store` satisfies.
+"""
+
+from hub.security.audit import AuditAction, AuditAgent, AuditOutcome, AuditWriter, audit_event
+from hub.security.caller import Caller
+from hub.security.clients import (
+    Client,
+    ClientStatus,
+    create_client,
+    find_client,
+    get_client,
+    list_clients,
+    revoke,
+    rotate_secret,
+    set_jwks,
+    verify_secret,
+)
+from hub.security.oauth import (
+    InvalidClientError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuthError,
+    UnsupportedGrantTypeError,
+)
+from hub.security.passwords import check_password, hash_password, needs_rehash, verify_password
+from hub.security.roles import ROLES, Jurisdiction, Level, Permission, Role, permissions_of
+from hub.security.scopes import HUB_SCOPES, SUPPORTED_SCOPES, Scope, split_scope_parameter
+from hub.security.stores import AuditLog, ClientRecords, ReplayCache, UserRecords
+from hub.security.tokens import (
+    CLIENT_ASSERTION_TYPE,
+    IssuedToken,
+    MemoryReplayCache,
+    assertion_client_id,
+    issue_token,
+    verify_access_token,
+    verify_client_assertion,
+)
+from hub.security.users import (
+    LoginResult,
+    User,
+    UserStatus,
+    accept_rules_of_behaviour,
+    authenticate,
+    change_password,
+    create_user,
+    deactivate,
+    disable,
+    enable,
+    get_user,
+    list_users,
+    may_administer,
+    needs_rules_of_behaviour,
+    reset_password,
+)
+
+__all__ = [
+    "CLIENT_ASSERTION_TYPE",
+    "HUB_SCOPES",
+    "ROLES",
+    "SUPPORTED_SCOPES",
+    "AuditAction",
+    "AuditAgent",
+    "AuditLog",
+    "AuditOutcome",
+    "AuditWriter",
+    "Caller",
+    "Client",
+    "ClientRecords",
+    "ClientStatus",
+    "InvalidClientError",
+    "InvalidRequestError",
+    "InvalidScopeError",
+    "IssuedToken",
+    "Jurisdiction",
+    "Level",
+    "LoginResult",
+    "MemoryReplayCache",
+    "OAuthError",
+    "Permission",
+    "ReplayCache",
+    "Role",
+    "Scope",
+    "UnsupportedGrantTypeError",
+    "User",
+    "UserRecords",
+    "UserStatus",
+    "accept_rules_of_behaviour",
+    "assertion_client_id",
+    "audit_event",
+    "authenticate",
+    "change_password",
+    "check_password",
+    "create_client",
+    "create_user",
+    "deactivate",
+    "disable",
+    "enable",
+    "find_client",
+    "get_client",
+    "get_user",
+    "hash_password",
+    "issue_token",
+    "list_clients",
+    "list_users",
+    "may_administer",
+    "needs_rehash",
+    "needs_rules_of_behaviour",
+    "permissions_of",
+    "reset_password",
+    "revoke",
+    "rotate_secret",
+    "set_jwks",
+    "split_scope_parameter",
+    "verify_access_token",
+    "verify_client_assertion",
+    "verify_password",
+    "verify_secret",
+]

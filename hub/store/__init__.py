@@ -13,6 +13,7 @@ from typing import ParamSpec, TypeVar
 
 from hub.config import Settings
 from hub.store.accounts import ClientRepository, UserRepository
+from hub.store.assertions import AssertionReplayRepository
 from hub.store.audit import AuditRepository
 from hub.store.engine import Engine
 from hub.store.errors import translate_errors
@@ -36,6 +37,7 @@ class Store:
         self.audit = AuditRepository(self.engine)
         self.users = UserRepository(self.engine)
         self.clients = ClientRepository(self.engine)
+        self.assertions = AssertionReplayRepository(self.engine)
         self.call(self._ensure_schema)
 
     def _ensure_schema(self) -> None:
@@ -67,6 +69,7 @@ def open_store(settings: Settings) -> Store:
 
 
 __all__ = [
+    "AssertionReplayRepository",
     "AuditRepository",
     "ClientRepository",
     "Engine",

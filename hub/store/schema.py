@@ -47,6 +47,8 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
     "users": (Index((("username", ASC),), unique=True), Index((("email", ASC),), unique=True)),
     "clients": (Index((("client_id", ASC),), unique=True),),
+    # Client-assertion ids (client_id + jti) until they expire: replay protection for all processes.
+    "assertion_ids": (Index((("expires_at", ASC),)),),
     "audit": (
         Index((("recorded", DESC),)),
         Index((("entity_msix_ids", ASC), ("recorded", DESC))),

@@ -63,10 +63,7 @@ def test_embedded_store_refuses_calls_from_other_threads(settings: Settings) -> 
 def test_concurrent_async_callers_share_the_store_thread_safely(store: Store) -> None:
     async def save_many() -> None:
         await asyncio.gather(
-            *(
-                store.run(store.state_records.save, "WA", f"W{i:03}", {"n": i})
-                for i in range(60)
-            )
+            *(store.run(store.state_records.save, "WA", f"W{i:03}", {"n": i}) for i in range(60))
         )
 
     asyncio.run(save_many())
@@ -75,14 +72,16 @@ def test_concurrent_async_callers_share_the_store_thread_safely(store: Store) ->
     assert all(name.startswith("msix-store") for name in threads)
     for i in (0, 31, 59):
         saved = store.call(store.state_records.current, "WA", f"W{i:03}")
-        assert saved is not None and saved.record == {"n": i}
+        assert saved is not None
+        assert saved.record == {"n": i}
 
 
 def test_schema_creation_is_idempotent(settings: Settings, tmp_path: Path) -> None:
     for _ in range(2):
         opened = Store(settings)
-        names = opened.call(lambda: opened.engine.db.list_collection_names())
-        indexes = opened.call(lambda: opened.engine.db["state_records"].index_information())
+        db = opened.call(lambda store=opened: store.engine.db)
+        names = opened.call(db.list_collection_names)
+        indexes = opened.call(db["state_records"].index_information)
         opened.close()
     assert {"state_records", "students", "msix_ids", "fhir_resources", "audit"} <= set(names)
     assert any(spec.get("unique") for spec in indexes.values() if spec["key"] != [("_id", 1)])

@@ -104,7 +104,8 @@ def test_two_processes_allocating_at_once_never_collide(tmp_path: Path) -> None:
     outputs = [worker.communicate(timeout=240)[0] for worker in workers]
     assert all(worker.returncode == 0 for worker in workers)
     first, second = (set(output.split()) for output in outputs)
-    assert len(first) == count and len(second) == count
+    assert len(first) == count
+    assert len(second) == count
     assert first.isdisjoint(second)
 
     store = Store(Settings(demo=True, data_dir=data_dir))
