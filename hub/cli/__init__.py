@@ -1,4 +1,4 @@
-"""The `msix` command. The CLI is an edge: it reads the environment and prints; logic lives below."""
+"""The `msix` command: an edge that reads the environment and prints; logic lives below."""
 
 from __future__ import annotations
 
