@@ -76,12 +76,19 @@ def test_concurrent_async_callers_share_the_store_thread_safely(store: Store) ->
         assert saved.record == {"n": i}
 
 
+def _collection_names(store: Store) -> list[str]:
+    return list(store.engine.db.list_collection_names())
+
+
+def _state_record_indexes(store: Store) -> dict[str, dict[str, object]]:
+    return dict(store.engine.db["state_records"].index_information())
+
+
 def test_schema_creation_is_idempotent(settings: Settings, tmp_path: Path) -> None:
     for _ in range(2):
         opened = Store(settings)
-        db = opened.call(lambda store=opened: store.engine.db)
-        names = opened.call(db.list_collection_names)
-        indexes = opened.call(db["state_records"].index_information)
+        names = opened.call(_collection_names, opened)
+        indexes = opened.call(_state_record_indexes, opened)
         opened.close()
     assert {"state_records", "students", "msix_ids", "fhir_resources", "audit"} <= set(names)
     assert any(spec.get("unique") for spec in indexes.values() if spec["key"] != [("_id", 1)])
