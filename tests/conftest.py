@@ -6,13 +6,16 @@ time against that real MongoDB (each test in its own database, dropped afterward
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -24,6 +27,7 @@ from hub.config import Settings
 from hub.store import Store
 
 REAL_MONGODB_URI = os.environ.get("MSIX_TEST_MONGODB_URI")
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -94,3 +98,18 @@ def live_server(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@pytest.fixture
+def run_async() -> Callable[[Coroutine[Any, Any, T]], T]:
+    """Run a coroutine to completion on a fresh thread's event loop.
+
+    Playwright's sync API leaves an event loop running on the main thread for the rest of the
+    session, so `asyncio.run` cannot be called there once a browser test has run.
+    """
+
+    def run(coroutine: Coroutine[Any, Any, T]) -> T:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            return executor.submit(asyncio.run, coroutine).result()
+
+    return run

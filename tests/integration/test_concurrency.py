@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx2
 from fastapi import FastAPI
@@ -13,7 +15,7 @@ REQUESTS = 50
 
 
 def test_fifty_concurrent_requests_on_the_embedded_engine_all_succeed(
-    app: FastAPI, live_server: str
+    app: FastAPI, live_server: str, run_async: Callable[[Coroutine[Any, Any, list[int]]], list[int]]
 ) -> None:
     store: Store = app.state.store
     _, secret = store.call(
@@ -45,7 +47,7 @@ def test_fifty_concurrent_requests_on_the_embedded_engine_all_succeed(
             calls = [token() if i % 2 else health() for i in range(REQUESTS)]
             return await asyncio.gather(*calls)
 
-    statuses = asyncio.run(fire())
+    statuses = run_async(fire())
     assert statuses == [200] * REQUESTS
     # Every token request wrote its AuditEvent through the single store thread: none lost.
     assert store.call(store.audit.count) == audited_before + REQUESTS // 2

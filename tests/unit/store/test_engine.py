@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,13 +62,15 @@ def test_embedded_store_refuses_calls_from_other_threads(settings: Settings) -> 
         opened.close()
 
 
-def test_concurrent_async_callers_share_the_store_thread_safely(store: Store) -> None:
+def test_concurrent_async_callers_share_the_store_thread_safely(
+    store: Store, run_async: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
     async def save_many() -> None:
         await asyncio.gather(
             *(store.run(store.state_records.save, "WA", f"W{i:03}", {"n": i}) for i in range(60))
         )
 
-    asyncio.run(save_many())
+    run_async(save_many())
     threads: set[str] = set()
     store.call(lambda: threads.add(threading.current_thread().name))
     assert all(name.startswith("msix-store") for name in threads)
