@@ -1,4 +1,4 @@
-"""Read the Minimum Data Element metadata that `records.py` attaches to model fields.
+"""Minimum Data Element metadata: `mde()` attaches it to model fields, `elements_of` reads it.
 
 Rules and the published data standard both walk the models through `elements_of`, so a new
 element in `records.py` is checked and documented without touching either.
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +51,30 @@ def elements_of(model: type[BaseModel]) -> tuple[Element, ...]:
             )
         )
     return tuple(found)
+
+
+def mde(
+    meaning: str,
+    *,
+    element: str,
+    kind: str,
+    length: int | None = None,
+    codeset: str | None = None,
+    identifies: str | None = None,
+    default: Any = None,
+) -> Any:
+    """A model field that is a Minimum Data Element.
+
+    `kind` is the MDE type: A (text), N (numeric), D8 (YYYYMMDD date), YN (Yes/No flag),
+    YM (MMYYYY month). `length` is the maximum length states may send (checked as an issue, not
+    a crash: DOMAIN.md §2 says lengths vary by version). `identifies` is "key", "strong" or "weak"
+    for the elements matching uses.
+    """
+    extra: dict[str, Any] = {"mde": element, "kind": kind}
+    if length is not None:
+        extra["length"] = length
+    if codeset is not None:
+        extra["codeset"] = codeset
+    if identifies is not None:
+        extra["identifies"] = identifies
+    return Field(default, description=meaning, json_schema_extra=extra)

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.model._elements import mde
+from hub.model.elements import mde
 
 
 class _Base(BaseModel):
