@@ -289,13 +289,16 @@ def test_no_hub_code_enables_entity_resolution_or_huge_trees() -> None:
     assert offenders == []
 
 
-def test_only_safe_xml_compiles_stylesheets() -> None:
-    compiles = re.compile(r"\betree\.XSLT\(|\bXSLT\(")
-    offenders = [
-        str(path.relative_to(HUB_SOURCE.parent))
-        for path in sorted(HUB_SOURCE.rglob("*.py"))
-        if path.name != "safe_xml.py" and compiles.search(path.read_text(encoding="utf-8"))
-    ]
+def test_every_stylesheet_is_compiled_with_all_access_denied() -> None:
+    # The mapping engine compiles its own stylesheets (it may not import hub.messages); both
+    # places must pass DENY_ALL on the same call, and no other module may compile XSLT at all.
+    call = re.compile(r"\b(?:etree\.)?XSLT\(([^)]*)\)")
+    compilers = {"safe_xml.py", "_xml.py"}
+    offenders = []
+    for path in sorted(HUB_SOURCE.rglob("*.py")):
+        for match in call.finditer(path.read_text(encoding="utf-8")):
+            if path.name not in compilers or "access_control=deny_all" not in match.group(1):
+                offenders.append(f"{path.relative_to(HUB_SOURCE.parent)}: {match.group(0)}")
     assert offenders == []
 
 
