@@ -49,7 +49,8 @@ ISSUE_RULES: MappingABC[str, str] = MappingProxyType(
         "map.rows": "A row filter has exactly one of equals, in; at run time a child has "
         "exactly one student row.",
         "map.group": "A group reads items one way, numbers them once, and uses its placeholder.",
-        "map.layout": "Fixed-width columns do not overlap; every field read is declared.",
+        "map.layout": "Fixed-width columns of one line do not overlap and have distinct names; "
+        "the type column is a common column; every field read is declared.",
         "map.xslt": "The stylesheet is in transforms/, compiles, and produces a StudentRecord.",
         "map.code-table": "A code table has its header, columns and rows right; target codes "
         "are in their hub code set.",
@@ -106,8 +107,9 @@ def _schema_tables() -> str:
     sections: list[tuple[str, dict[str, Any]]] = [("Top level", schema)]
     for key in ("csv", "fixed_width", "xml", "record"):
         sections.append((f"`{key}:`", schema["properties"][key]))
-    columns = schema["properties"]["fixed_width"]["properties"]["columns"]["items"]
-    sections.append(("`fixed_width.columns[]`", columns))
+    fixed_width = schema["properties"]["fixed_width"]["properties"]
+    sections.append(("`fixed_width.columns[]`", defs["column"]))
+    sections.append(("`fixed_width.record_types:`", fixed_width["record_types"]))
     sections.append(("`record.action:`", defs["action"]))
     sections.append(
         ("Row filter (`record.rows`, `record.skip_rows`, group `rows`)", defs["row_filter"])

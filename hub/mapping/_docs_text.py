@@ -146,6 +146,23 @@ fixed_width:
 record: {key: STUDENT_ID}
 ```
 """,
+    "A fixed-width file whose record types are laid out differently (a student record, then "
+    "enrollment records...) declares the columns every line has, and each type's own columns "
+    "under `record_types`; a column name may come back in several types:\n",
+    """```yaml
+fixed_width:
+  columns:
+    - {name: REC_TYPE, start: 1, length: 1}
+    - {name: STU_ID, start: 2, length: 15}
+  record_types:
+    type_column: REC_TYPE
+    columns:
+      S:
+        - {name: SURNAMES, start: 17, length: 40}
+      E:
+        - {name: ENR_DATE, start: 17, length: 8}
+```
+""",
     "Several rows per child, one row type each (contiguous rows with the same key form one "
     "child; `rows: each` makes every row of the child an item):\n",
     """```yaml
@@ -207,7 +224,9 @@ the file's size. Each child is yielded as soon as its rows are read.
   the file is rejected listing each missing column. A row with the wrong number of cells is a
   problem of its record only.
 - **fixed-width**: values are cut from the declared columns (`start` counts from 1) and the
-  padding spaces around them removed.
+  padding spaces around them removed. With `record_types`, each line is cut by the columns of
+  its own type (read from `type_column`) beside the common ones; a line of a type not listed
+  has the common columns only.
 - **jsonl**: one JSON object per line; a bad line is a problem of its record only. Numbers and
   booleans are read as text (`1`, `true`) before transforms run.
 - **xml**: the file is parsed with the hardened settings of STANDARDS.md §7 (no DOCTYPE, no
@@ -225,7 +244,8 @@ _RULES = """\
 
 A rule writes one canonical element (`to:`) from exactly one source:
 
-- `from: FIELD`: a source field (a column name, or a dotted path into a JSON object);
+- `from: FIELD`: a source field (a column name, or a dotted path into a JSON object, where
+  `[n]` picks element n of an array, counting from 0: `name.family[1]`);
 - `first_of: [A, B]`: the first of several fields that is not blank;
 - `value: "text"`: a constant. Quote codes: YAML reads `01` as the number 1 and `NO` as false;
   the loader reports unquoted ones;
@@ -253,7 +273,9 @@ A group reads its items in one of four ways:
   (`digits: 2` writes 01, 02...). The mapping itself never numbers keys;
 - `rows: {type_field: REC_TYPE, equals: "E"}` (or `rows: each`): several rows per child. Rows
   with the same key, one after another, form one child; a key that comes back later is an issue
-  (`map.key-contiguous`). With typed rows, `record.rows` names the student row;
+  (`map.key-contiguous`). With typed rows, `record.rows` names the student row. Rows whose key
+  is blank stay together too (one child, one `map.key` issue), except that a student row starts
+  the next child;
 - `from: "immunizations[]"` (jsonl): each element of a nested array is an item.
 
 Outside `rows` groups, an item whose source fields are all blank (an unused column set) is

@@ -148,7 +148,9 @@ def map_xml(
     action_text = data.get("action", "I")
     action = Action(action_text) if action_text in {a.value for a in Action} else None
     record = _finish(data, rec, today)
-    return _result(number, found.line, key if isinstance(key, str) else None, action, record, rec)
+    # A blank key reads as no key, as in the line formats.
+    shown_key = (key.strip() or None) if isinstance(key, str) else None
+    return _result(number, found.line, shown_key, action, record, rec)
 
 
 def _result(

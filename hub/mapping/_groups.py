@@ -1,8 +1,9 @@
 """From rows to children, and from a child's rows to the items of its repeated groups.
 
 A child is one row, unless a group reads rows: then contiguous rows with the same key make one
-child, and a key that comes back after other keys is an issue (the state's extract split the
-child in two, and neither part can be trusted to be the whole record).
+child (blank keys included: a child whose key was left out of every row is one child with one
+`map.key` issue), and a key that comes back after other keys is an issue (the state's extract
+split the child in two, and neither part can be trusted to be the whole record).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def children(mapping: Mapping, rows: Iterable[SourceRow]) -> Iterator[Child]:
         if mapping.skip_rows is not None and mapping.skip_rows.matches(RowView(row.values)):
             continue
         key = row_key(mapping, row)
-        if mapping.multi_row and current is not None and key is not None and key == current.key:
+        if mapping.multi_row and current is not None and _continues(mapping, current, key, row):
             current.rows.append(row)
             continue
         if current is not None:
@@ -76,6 +77,17 @@ def children(mapping: Mapping, rows: Iterable[SourceRow]) -> Iterator[Child]:
                 first_seen[key] = number
     if current is not None:
         yield current
+
+
+def _continues(mapping: Mapping, current: Child, key: str | None, row: SourceRow) -> bool:
+    """Whether `row` belongs to the child being read: it has the same key. Rows whose key is
+    blank stay with the blank-key rows before them (one child with one `map.key` issue, not one
+    per row), unless the row is a student row, which starts the next child."""
+    if key != current.key:
+        return False
+    if key is not None or mapping.record_rows is None:
+        return True
+    return not mapping.record_rows.matches(RowView(row.values))
 
 
 def item_sources(group: Group, record_row: SourceRow, child: Child) -> Iterator[ItemSource]:

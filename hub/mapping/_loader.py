@@ -17,6 +17,7 @@ from hub.mapping._compile import Compiler
 from hub.mapping._schema import (
     MAPPINGS_DIR,
     Locator,
+    Pointer,
     as_dict,
     as_list,
     read_yaml,
@@ -143,7 +144,9 @@ def _build(data: dict[str, Any], path: Path, locator: Locator, digest: Any) -> M
     checked_groups = tuple(group for group in groups if group is not None)
     source_fields = _source_fields(record, action, checked_rules, checked_groups)
     layout = _layout(data, locator)
-    _check_fields_exist(data, fmt, source_fields, layout, checked_groups, locator)
+    type_column, typed_layouts = _typed_layouts(data, layout, locator)
+    declared = layout + tuple(column for columns in typed_layouts.values() for column in columns)
+    _check_fields_exist(data, fmt, source_fields, declared, checked_groups, locator)
     stylesheet = None
     if fmt == "xml" and isinstance(data.get("xml"), dict):
         stylesheet = compile_stylesheet(data["xml"].get("xslt"), path, locator)
@@ -163,6 +166,8 @@ def _build(data: dict[str, Any], path: Path, locator: Locator, digest: Any) -> M
         header=csv_section.get("header", "columns" not in csv_section),
         columns=tuple(csv_section.get("columns", ())),
         layout=layout,
+        type_column=type_column,
+        typed_layouts=typed_layouts,
         xslt=stylesheet[0] if stylesheet else None,
         record_element=data["xml"]["record_element"] if fmt == "xml" else None,
         key=record.get("key"),
@@ -242,6 +247,36 @@ def _source_fields(
 def _layout(data: dict[str, Any], locator: Locator) -> tuple[Column, ...]:
     section = data.get("fixed_width")
     raw_columns = section.get("columns") if isinstance(section, dict) else None
+    return _columns(raw_columns, ("fixed_width", "columns"), (), locator)
+
+
+def _typed_layouts(
+    data: dict[str, Any], common: tuple[Column, ...], locator: Locator
+) -> tuple[str | None, dict[str, tuple[Column, ...]]]:
+    """The type column and each record type's own columns (`fixed_width.record_types`)."""
+    section = as_dict(as_dict(data.get("fixed_width")).get("record_types"))
+    type_column = section.get("type_column")
+    if not isinstance(type_column, str):
+        return None, {}
+    where = ("fixed_width", "record_types")
+    if common and type_column not in {column.name for column in common}:
+        locator.add(
+            (*where, "type_column"),
+            f"the type column {type_column} is not one of the common columns",
+            "map.layout",
+        )
+    layouts: dict[str, tuple[Column, ...]] = {}
+    for record_type, raw_columns in as_dict(section.get("columns")).items():
+        pointer = (*where, "columns", str(record_type))
+        layouts[str(record_type)] = _columns(raw_columns, pointer, common, locator)
+    return type_column, layouts
+
+
+def _columns(
+    raw_columns: Any, pointer: Pointer, common: tuple[Column, ...], locator: Locator
+) -> tuple[Column, ...]:
+    """The columns of one layout, each checked against `common` and the ones before it: a
+    line never has two columns with one name, nor two that overlap."""
     if not isinstance(raw_columns, list):
         return ()
     columns: list[Column] = []
@@ -251,16 +286,14 @@ def _layout(data: dict[str, Any], locator: Locator) -> tuple[Column, ...]:
         name, start, length = raw.get("name"), raw.get("start"), raw.get("length")
         if not (isinstance(name, str) and isinstance(start, int) and isinstance(length, int)):
             continue
-        for other in columns:
+        for other in (*common, *columns):
             if other.name == name:
                 locator.add(
-                    ("fixed_width", "columns", index, "name"),
-                    f"column {name} is declared twice",
-                    "map.layout",
+                    (*pointer, index, "name"), f"column {name} is declared twice", "map.layout"
                 )
             elif start < other.start + other.length and other.start < start + length:
                 locator.add(
-                    ("fixed_width", "columns", index, "start"),
+                    (*pointer, index, "start"),
                     f"column {name} overlaps column {other.name}",
                     "map.layout",
                 )

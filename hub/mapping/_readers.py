@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from hub.errors import Issue, IssueCode, ValidationError, error
-from hub.mapping._spec import Mapping
+from hub.mapping._spec import Column, Mapping
 
 
 class FileRejected(ValidationError):  # noqa: N818 - the name the ingest contract uses
@@ -122,22 +122,43 @@ def _header_issue(message: str) -> Issue:
 
 
 def _fixed_rows(mapping: Mapping, lines: Iterator[tuple[int, str]]) -> Iterator[SourceRow]:
-    width = max(column.start + column.length - 1 for column in mapping.layout)
+    common = mapping.layout
+    layouts = {
+        record_type: (*common, *columns) for record_type, columns in mapping.typed_layouts.items()
+    }
+    widths = {record_type: _width(layout) for record_type, layout in layouts.items()}
+    common_width = _width(common)
+    type_at = next((column for column in common if column.name == mapping.type_column), None)
     for number, text in lines:
         line = text.rstrip("\r\n")
         if not line.strip():
             continue
-        # Spaces around a value are padding, not data.
-        values = {
-            column.name: line[column.start - 1 : column.start - 1 + column.length].strip()
-            for column in mapping.layout
-            if column.start - 1 + column.length <= len(line)
-        }
+        layout, width = common, common_width
+        if type_at is not None:
+            # Each record type has its own columns beside the common ones (FL: S, P, E...).
+            start = type_at.start - 1
+            record_type = line[start : start + type_at.length].strip()
+            layout = layouts.get(record_type, common)
+            width = widths.get(record_type, common_width)
+        values = _cut(line, layout)
         problem: Issue | None = None
         if len(line) < width:
             message = f"the line has {len(line)} characters; the layout needs {width}"
             problem = error(IssueCode.STRUCTURE, message, None, "file.short-line")
         yield SourceRow(number, values, problem)
+
+
+def _width(layout: tuple[Column, ...]) -> int:
+    return max((column.start + column.length - 1 for column in layout), default=0)
+
+
+def _cut(line: str, layout: tuple[Column, ...]) -> dict[str, Any]:
+    # Spaces around a value are padding, not data.
+    return {
+        column.name: line[column.start - 1 : column.start - 1 + column.length].strip()
+        for column in layout
+        if column.start - 1 + column.length <= len(line)
+    }
 
 
 def _json_rows(lines: Iterator[tuple[int, str]]) -> Iterator[SourceRow]:

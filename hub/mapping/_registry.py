@@ -9,6 +9,7 @@ published documentation (docs/mappings.md is generated from the registry).
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -69,8 +70,9 @@ class TransformError(Exception):
 class RowView:
     """Read access to the fields of one source row (a flat row, a JSON object or an array item).
 
-    A name is first looked up as a whole key, then as a dotted path into nested objects. Blank
-    text (empty or only whitespace) and JSON null read as None.
+    A name is first looked up as a whole key, then as a dotted path into nested objects, where
+    `[n]` picks element n of an array (`name.family[1]`). Blank text (empty or only whitespace)
+    and JSON null read as None.
     """
 
     __slots__ = ("_values",)
@@ -83,9 +85,15 @@ class RowView:
             return self._values[name]
         current: Any = self._values
         for part in name.split("."):
-            if not isinstance(current, Mapping) or part not in current:
-                return None
-            current = current[part]
+            key, index = _indexed(part)
+            if key:
+                if not isinstance(current, Mapping) or key not in current:
+                    return None
+                current = current[key]
+            if index is not None:
+                if not isinstance(current, list) or index >= len(current):
+                    return None
+                current = current[index]
         return current
 
     def get(self, name: str) -> str | None:
@@ -94,6 +102,19 @@ class RowView:
         Raises `TransformError` when the field holds a JSON object or array.
         """
         return scalar_text(self.raw(name), name)
+
+
+_INDEXED = re.compile(r"(?P<key>[^\[\]]*)\[(?P<index>\d+)\]")
+
+
+def _indexed(part: str) -> tuple[str, int | None]:
+    """`family[1]` -> ("family", 1); `family` -> ("family", None)."""
+    if not part.endswith("]"):
+        return part, None
+    found = _INDEXED.fullmatch(part)
+    if found is None:
+        return part, None
+    return found["key"], int(found["index"])
 
 
 def scalar_text(value: Any, name: str) -> str | None:

@@ -167,6 +167,8 @@ class Mapping:
     header: bool = True
     columns: tuple[str, ...] = ()
     layout: tuple[Column, ...] = ()
+    type_column: str | None = None
+    typed_layouts: MappingABC[str, tuple[Column, ...]] = field(default_factory=dict)
     xslt: etree.XSLT | None = None
     record_element: str | None = None
     key: str | None = None

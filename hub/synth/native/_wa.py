@@ -42,12 +42,13 @@ def _number(value: Decimal | None) -> float | None:
 
 
 def _grade(code: str | None) -> int | str | None:
-    # Grades are numbers where they can be: K is 0, "07" is 7; other codes stay text ("PK").
+    # Grades are numbers where they can be: K is 0, "07" is 7; other codes stay text ("PK"), and
+    # so does "00" (not in a grade), which as a number would read as kindergarten.
     if code is None:
         return None
     if code == "KG":
         return 0
-    return int(code) if code.isdigit() else code
+    return int(code) if code.isdigit() and int(code) > 0 else code
 
 
 def _cvx(code: str) -> int | str:

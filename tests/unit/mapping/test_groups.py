@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from hub.errors import Issue
 from hub.mapping import load_mapping
 
 if TYPE_CHECKING:
@@ -234,3 +235,37 @@ def test_a_one_item_group_with_blank_sources_adds_no_item(
     (mapped,) = map_bytes(mapping, b"ID,P1,P2\n1,Rosa,\n")
     assert mapped.record is not None
     assert [p.first_name for p in mapped.record.identity.parents] == ["Rosa"]
+
+
+def _mapping_rules(issues: list[Issue]) -> list[tuple[str | None, str | None]]:
+    # The model's own rules (identity needed to match, a qualifying move) are beside the point.
+    return [(i.location, i.rule) for i in issues if (i.rule or "").startswith("map.")]
+
+
+def test_rows_whose_key_was_left_out_make_one_child_with_one_key_issue(
+    write_mapping: WriteMapping, map_bytes: MapBytes
+) -> None:
+    # Regression: each blank-key row used to be a child of its own, so a child sent without its
+    # id came back as several records, each also "without a student row".
+    mapping = load_mapping(write_mapping(MULTI_ROW))
+    data = "T,ID,A,B\nS,1,Ana,\nS,,Beto,\nE,,20240826,05\nE,,20250106,06\nS,3,Ci,\n"
+    first, second, third = map_bytes(mapping, data.encode())
+    assert (second.record_number, second.line, second.state_student_id) == (2, 3, None)
+    assert _mapping_rules(second.issues) == [("record[2].ID", "map.key")]
+    assert second.record is not None
+    assert [e.grade_level for e in second.record.enrollments] == ["05", "06"]
+    assert [r.record_number for r in (first, second, third)] == [1, 2, 3]
+
+
+def test_a_blank_key_student_row_starts_the_next_child(
+    write_mapping: WriteMapping, map_bytes: MapBytes
+) -> None:
+    mapping = load_mapping(write_mapping(MULTI_ROW))
+    data = "T,ID,A,B\nS,,Ana,\nE,,20240826,05\nS,,Beto,\n"
+    first, second = map_bytes(mapping, data.encode())
+    assert _mapping_rules(first.issues) == [("record[1].ID", "map.key")]
+    assert _mapping_rules(second.issues) == [("record[2].ID", "map.key")]
+    assert first.record is not None
+    assert second.record is not None
+    assert (first.record.identity.first_name, len(first.record.enrollments)) == ("Ana", 1)
+    assert (second.record.identity.first_name, len(second.record.enrollments)) == ("Beto", 0)

@@ -101,3 +101,40 @@ def test_an_object_where_a_value_belongs_is_an_issue(nested: Mapping, map_bytes:
         "record[1].student.name.given",
         "map.type",
     )
+
+
+def test_an_index_in_a_dotted_path_reads_one_element_of_an_array(
+    write_mapping: WriteMapping, map_bytes: MapBytes
+) -> None:
+    # Regression: a dotted path could not reach into an array, so WA's surname list
+    # (["de la Cruz", "Hernández"]) could not be mapped to last name 1 and 2.
+    mapping = load_mapping(
+        write_mapping("""\
+        state: ZZ
+        format: jsonl
+        record: {key: id}
+        fields:
+          - to: identity.last_name_1
+            from: name.family[0]
+          - to: identity.last_name_2
+            from: name.family[1]
+        """)
+    )
+    lines = [
+        {"id": "1", "name": {"family": ["de la Cruz", "Hernández"]}},
+        {"id": "2", "name": {"family": ["Pierre-Louis"]}},
+        {"id": "3", "name": {"family": []}},
+        {"id": "4", "name": {"family": None}},
+    ]
+    data = b"".join(json.dumps(line, ensure_ascii=False).encode() + b"\n" for line in lines)
+    names = []
+    for mapped in map_bytes(mapping, data):
+        assert not [i for i in mapped.issues if (i.rule or "").startswith("map.")]
+        assert mapped.record is not None
+        names.append((mapped.record.identity.last_name_1, mapped.record.identity.last_name_2))
+    assert names == [
+        ("de la Cruz", "Hernández"),
+        ("Pierre-Louis", None),
+        (None, None),
+        (None, None),
+    ]

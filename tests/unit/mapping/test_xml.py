@@ -169,3 +169,13 @@ def test_records_before_a_file_error_were_already_yielded(state_xml: Mapping) ->
     assert next(records).state_student_id == "X9"
     with pytest.raises(FileRejected):
         next(records)
+
+
+def test_a_blank_key_reads_as_no_key_as_in_line_formats(
+    state_xml: Mapping, map_bytes: MapBytes
+) -> None:
+    # Regression: an empty key element came back as state_student_id "" where a line format
+    # gives None.
+    (mapped,) = map_bytes(state_xml, document(student("")))
+    assert mapped.state_student_id is None
+    assert [i.rule for i in mapped.issues] == ["mde.key-required"]

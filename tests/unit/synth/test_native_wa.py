@@ -10,10 +10,11 @@ from typing import Any
 import orjson
 import pytest
 
-from hub.model import StudentRecord
+from hub.model import Enrollment, StudentId, StudentRecord
 from hub.synth import iter_children
 from hub.synth.native import SAMPLE_STATES, native_file_name, write_native
 from hub.synth.native._values import excel_serial
+from hub.synth.native._wa import document
 
 SEED, CHILDREN = 17, 400
 GENDER = {"male": "Male", "female": "Female", "other": "Other"}
@@ -254,3 +255,17 @@ def test_excel_serials_are_those_excel_shows() -> None:
     assert excel_serial(date(1900, 3, 1)) == 61
     assert excel_serial(date(2014, 3, 5)) == 41703
     assert excel_serial(None) is None
+
+
+def test_only_kindergarten_is_grade_zero() -> None:
+    # Regression: "00" (not in a grade) was written as 0, which is kindergarten.
+    grades = ["KG", "01", "12", "13", "00", "PK", "UG", None]
+    record = StudentRecord(
+        student_id=StudentId(state="WA", value="4000000999"),
+        enrollments=[
+            Enrollment(record_id=f"{n:03d}", enrollment_date=date(2024, 8, 26), grade_level=g)
+            for n, g in enumerate(grades, 1)
+        ],
+    )
+    written = [e["grade"] for e in document(record)["enrollments"]]
+    assert written == [0, 1, 12, 13, "00", "PK", "UG", None]
