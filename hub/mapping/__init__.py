@@ -18,13 +18,14 @@ from typing import IO
 
 from hub.mapping._docs import render_mapping_docs
 from hub.mapping._engine import MappedRecord, map_child, map_xml
+from hub.mapping._file_checks import FileChecker
 from hub.mapping._groups import children
 from hub.mapping._loader import load_mapping, load_mappings
 from hub.mapping._readers import FileRejected, read_rows
 from hub.mapping._schema import MAPPINGS_DIR
 from hub.mapping._spec import Mapping
 from hub.mapping._transforms import TRANSFORMS
-from hub.mapping._xml import iter_xml_records
+from hub.mapping._xml import XmlSummary, iter_xml_records
 
 __all__ = [
     "MAPPINGS_DIR",
@@ -47,8 +48,10 @@ def map_file(
     Yields a `MappedRecord` per child in file order (`record_number` is the child's 1-based
     ordinal). Record-level problems are issues of their record and never stop the file; a
     file-level problem (undecodable bytes, a header missing a column the mapping reads, bad
-    XML) raises `FileRejected`, possibly after records were yielded, so callers keep what they
-    got until the iterator ends. `today` is the day dates are judged against (default: today).
+    XML, a header or trailer that does not reconcile with the file, more children than the
+    mapping's `file.limits`) raises `FileRejected`, possibly after records were yielded and
+    possibly only at the very end (counts), so callers keep what they got until the iterator
+    ends. `today` is the day dates are judged against (default: today).
     """
     day = today if today is not None else date.today()
     if isinstance(source, Path):
@@ -63,12 +66,22 @@ def map_file(
 def _map_stream(
     mapping: Mapping, stream: IO[bytes], name: str | None, today: date
 ) -> Iterator[MappedRecord]:
+    checker = FileChecker(mapping)
     if mapping.format == "xml":
         assert mapping.xslt is not None
         assert mapping.record_element is not None
-        records = iter_xml_records(stream, mapping.record_element, mapping.xslt)
-        for number, found in enumerate(records, start=1):
-            yield map_xml(mapping, number, found, today, name)
-        return
-    for child in children(mapping, read_rows(mapping, stream)):
-        yield map_child(mapping, child, today, name)
+        found_items = iter_xml_records(
+            stream, mapping.record_element, mapping.xslt, checker.xml_elements
+        )
+        for found in found_items:
+            if isinstance(found, XmlSummary):
+                checker.element(found)
+                continue
+            checker.record(found.line)
+            if checker.admit():
+                yield map_xml(mapping, checker.children, found, today, name)
+    else:
+        for child in children(mapping, checker.body(read_rows(mapping, stream))):
+            if checker.admit():
+                yield map_child(mapping, child, today, name)
+    checker.finish()

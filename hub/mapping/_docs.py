@@ -33,6 +33,18 @@ _CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("constants", ("constant", "default_if_blank", "concat")),
 )
 
+_SUMMARY_RULES = {
+    "missing": "The declared {part} is there, in its place ({place}).",
+    "position": "There is one {part}, and no record is on the wrong side of it.",
+    "shape": "The {part} row fits its layout (cells, line length).",
+    "state": "An `equals_state` field of the {part} is the mapping's state.",
+    "value": "An `equals` field of the {part} is its text.",
+    "count": "A `counts` field of the {part} is the number of children or rows the file holds "
+    "(checked at its end).",
+    "format": "A `format` field of the {part} is a valid date or time in that format.",
+    "order": "A `before` field of the {part} comes strictly before the other (begin < end).",
+}
+
 ISSUE_RULES: MappingABC[str, str] = MappingProxyType(
     {
         # Load time: the mapping file and its code tables.
@@ -55,11 +67,20 @@ ISSUE_RULES: MappingABC[str, str] = MappingProxyType(
         "map.code-table": "A code table has its header, columns and rows right; target codes "
         "are in their hub code set.",
         "map.state": "One mapping per state.",
+        "map.file": "The `file:` section fits the format (`rows` in line formats, `element` in "
+        "xml; own columns as cell names or fixed-width columns); a check has exactly one kind, "
+        "a valid format, and names fields of the summary's own layout when it has one.",
         # Run time: the file as a whole (FileRejected).
         "file.encoding": "Every line decodes in the declared encoding.",
         "file.header": "The CSV header names every column the mapping reads, each once.",
         "xml-no-doctype": "An XML file has no DOCTYPE.",
         "xml-well-formed": "An XML file is well-formed.",
+        **{
+            f"file.{part}-{kind}": text.format(part=part, place=place)
+            for part, place in (("header", "the first record"), ("trailer", "the last record"))
+            for kind, text in _SUMMARY_RULES.items()
+        },
+        "file.children-limit": "The file holds at most `file.limits.children` children.",
         # Run time: one record.
         "file.csv": "A CSV row is well quoted.",
         "file.row-shape": "A CSV row has as many cells as the header.",
@@ -70,6 +91,8 @@ ISSUE_RULES: MappingABC[str, str] = MappingProxyType(
         "map.action": "The action code is one of the mapping's codes.",
         "map.row-type": "Every row of a child has a type the mapping reads.",
         "map.type": "A field read as a single value is not a JSON object or array.",
+        "map.group-limit": "One group of a child holds at most `file.limits.items_per_group` "
+        "items.",
         "map.<function>": "A transform function could not turn the value into its result "
         "(error), or flagged it (warning), e.g. `map.parse_date`, `map.lookup`.",
         "mde.*": "The model's own rules: see docs/data-standard.md.",
@@ -112,11 +135,19 @@ def _schema_tables() -> str:
     sections.append(("`fixed_width.record_types:`", fixed_width["record_types"]))
     sections.append(("`record.action:`", defs["action"]))
     sections.append(
-        ("Row filter (`record.rows`, `record.skip_rows`, group `rows`)", defs["row_filter"])
+        (
+            "Row filter (`record.rows`, `record.skip_rows`, group `rows`, `file.header.rows`)",
+            defs["row_filter"],
+        )
     )
     sections.append(("Rule (an item of `fields:` or of a group's `fields:`)", defs["rule"]))
     sections.append(("Group (an item of `groups:`)", defs["group"]))
     sections.append(("Condition (`when:`)", defs["condition"]))
+    file_section = schema["properties"]["file"]
+    sections.append(("`file:`", file_section))
+    sections.append(("`file.header:`, `file.trailer:`", defs["summary"]))
+    sections.append(("File check (an item of `file.header.checks`)", defs["file_check"]))
+    sections.append(("`file.limits:`", file_section["properties"]["limits"]))
     out: list[str] = []
     for title, node in sections:
         out.append(f"### {title}\n")
@@ -142,13 +173,20 @@ def _type_of(node: dict[str, Any], defs: dict[str, Any]) -> str:
         return f"`{str(const).lower() if isinstance(const, bool) else const}`"
     if "$ref" in node:
         name = str(node["$ref"]).rsplit("/", 1)[-1]
-        shown = {"row_filter": "row filter", "when": "condition or list", "action": "object"}
+        shown = {
+            "row_filter": "row filter",
+            "when": "condition or list",
+            "action": "object",
+            "summary": "object",
+        }
         return shown.get(name, name)
     if "if" in node:
         return "`each` or row filter"
     kind = node.get("type")
     if kind == "array":
         items = node.get("items", {})
+        if "anyOf" in items:
+            return "list of " + " or ".join(_type_of(choice, defs) for choice in items["anyOf"])
         inner = items.get("type") or items.get("$ref", "").rsplit("/", 1)[-1] or "item"
         return f"list of {inner}"
     if isinstance(kind, list):
@@ -275,7 +313,8 @@ def _issues_section() -> str:
         "## 8. Issue rules\n",
         "Load-time issues are located `file:line key-path`; run-time issues `record[n].FIELD` "
         "(n counts children from 1; FIELD is the source field, or the canonical path when no "
-        "single field made the value). File-level issues reject the whole file.\n",
+        "single field made the value); those of a file header or trailer `header.FIELD`, "
+        "`trailer.FIELD` (the line in the message). File-level issues reject the whole file.\n",
         "| rule | checks |",
         "|---|---|",
     ]

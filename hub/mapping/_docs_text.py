@@ -35,6 +35,15 @@ record:
   key: STUDENT_ID
   action: {from: ACTION, codes: {A: I, C: U, X: D}, default: I}
 
+# The last row is a trailer `TRL|<children>`: not a child, and its count must reconcile.
+file:
+  trailer:
+    rows: {type_field: ACTION, equals: TRL}
+    columns: [RECORD_TYPE, CHILD_COUNT]
+    checks:
+      - {field: CHILD_COUNT, counts: children}
+  limits: {children: 40000, items_per_group: 999}
+
 fields:
   - to: student_id.id_type
     value: "01"
@@ -208,6 +217,46 @@ fields:
     transform: [{fn: lookup, table: grades.csv, unmapped: fail}]
 ```
 """,
+    "### The file's header, trailer and limits\n",
+    "DOMAIN.md §4's upload header (state, submission timestamp `YYYYMMDDhhmmssSSS`, number of "
+    "students, number of records after the header, begin and end effective dates) in a "
+    "fixed-width file, laid out on its own (`columns:`) because it has no student key:\n",
+    """```yaml
+file:
+  header:
+    rows: {type_field: REC_TYPE, equals: H}
+    columns:
+      - {name: STATE, start: 2, length: 2}
+      - {name: SUBMITTED, start: 4, length: 17}
+      - {name: STUDENT_COUNT, start: 21, length: 8}
+      - {name: RECORD_COUNT, start: 29, length: 9}
+      - {name: BEGIN_EFF_DATE, start: 38, length: 8}
+      - {name: END_EFF_DATE, start: 46, length: 8}
+    checks:
+      - {field: STATE, equals_state: true}
+      - {field: SUBMITTED, format: "%Y%m%d%H%M%S%f"}
+      - {field: STUDENT_COUNT, counts: children}
+      - {field: RECORD_COUNT, counts: rows}
+      - {field: BEGIN_EFF_DATE, format: "%Y%m%d", before: END_EFF_DATE}
+  limits: {children: 40000, items_per_group: 999}
+```
+""",
+    "In XML the header and trailer are elements: the root (its attributes) or an element "
+    "before the first record, and an element after the last record (its attributes and the "
+    "text of its child elements):\n",
+    """```yaml
+file:
+  header:
+    element: MigrantStudents          # <MigrantStudents state="CA" extracted="...">
+    checks:
+      - {field: state, equals_state: true}
+      - {field: extracted, format: "%Y-%m-%dT%H:%M:%S"}
+  trailer:
+    element: Summary                  # <Summary studentCount="3"/> after the last Student
+    checks:
+      - {field: studentCount, counts: children}
+```
+""",
 ]
 
 _READING = """\
@@ -234,9 +283,23 @@ the file's size. Each child is yielded as soon as its rows are read.
   which runs with all file and network access denied (`document()` reads nothing), then cleared.
   Malformed XML rejects the file.
 
-A problem with the file as a whole (encoding, header, XML syntax) raises `FileRejected`: nothing
-in the file counts. Any other problem belongs to one record, which comes back with its issues
-while the records beside it are unaffected.
+**Header and trailer** (`file:`). A declared header must be the file's first row (in xml the
+root, or an element before the first record) and a declared trailer its last (an element after
+the last record); neither is a child. Each may have its own layout (`columns:`: cell names for
+csv, `{name, start, length}` columns for fixed-width) and checks of its fields: `equals_state`,
+`equals`, `counts` (`children`, or `rows`: every row but the header and trailer) and `format`
+(a date or time, optionally `before` another field). The header's own values are checked when
+it is read, the counts when the whole file has been read; every failure is reported together,
+located at the field (`header.STUDENT_COUNT`) with the value expected and the value found.
+Once a file is known to be rejected its remaining records are counted, not mapped.
+`file.limits` caps the children of a file (more rejects it) and the items of one group of one
+child (more is an error issue of that record, `map.group-limit`).
+
+A problem with the file as a whole (encoding, header row, XML syntax, a file header or trailer
+that is missing, misplaced or does not reconcile, too many children) raises `FileRejected`:
+nothing in the file counts, even when the problem is only known at its last line. Any other
+problem belongs to one record, which comes back with its issues while the records beside it are
+unaffected.
 """
 
 _RULES = """\

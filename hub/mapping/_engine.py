@@ -18,6 +18,7 @@ from hub.mapping._groups import Child, item_sources
 from hub.mapping._readers import SourceRow
 from hub.mapping._registry import Context, RowView, TransformError, Value
 from hub.mapping._spec import Mapping, Rule
+from hub.mapping._targets import GROUPS
 from hub.mapping._xml import XmlRecord
 from hub.model import Action, StudentRecord, parse_record
 
@@ -115,7 +116,7 @@ def map_child(mapping: Mapping, child: Child, today: date, source_name: str | No
         for rule in mapping.rules:
             _apply(rule, view, context, rec, _slot(data, rule.target), record_row.line)
         _apply_groups(mapping, record_row, child, data, rec, today)
-    record = _finish(data, rec, today)
+    record = _finish(data, rec, today, mapping.file.max_group_items)
     return _result(child.number, first_line, key, action, record, rec)
 
 
@@ -147,7 +148,7 @@ def map_xml(
             _apply(rule, RowView({}), context, rec, _slot(data, rule.target), found.line)
     action_text = data.get("action", "I")
     action = Action(action_text) if action_text in {a.value for a in Action} else None
-    record = _finish(data, rec, today)
+    record = _finish(data, rec, today, mapping.file.max_group_items)
     # A blank key reads as no key, as in the line formats.
     shown_key = (key.strip() or None) if isinstance(key, str) else None
     return _result(number, found.line, shown_key, action, record, rec)
@@ -350,7 +351,19 @@ def _value_at(data: Any, path: str) -> Any:
     return current
 
 
-def _finish(data: dict[str, Any], rec: _Recorder, today: date) -> StudentRecord | None:
+def _check_group_sizes(data: dict[str, Any], rec: _Recorder, limit: int) -> None:
+    for name, path in GROUPS.items():
+        items = _value_at(data, path)
+        if isinstance(items, list) and len(items) > limit:
+            message = f"the child has {len(items):,} {name}; at most {limit:,} a group"
+            rec.add(error(IssueCode.BUSINESS_RULE, message, rule="map.group-limit"), path)
+
+
+def _finish(
+    data: dict[str, Any], rec: _Recorder, today: date, group_limit: int | None
+) -> StudentRecord | None:
+    if group_limit is not None:
+        _check_group_sizes(data, rec, group_limit)
     record, problems = parse_record(data, today=today)
     for issue in problems:
         location = issue.location

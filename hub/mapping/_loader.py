@@ -14,10 +14,11 @@ from typing import Any
 
 from hub.errors import ConfigurationError, Issue, IssueCode, error
 from hub.mapping._compile import Compiler
+from hub.mapping._file_section import load_file_section
+from hub.mapping._layout import common_layout, record_type_layouts
 from hub.mapping._schema import (
     MAPPINGS_DIR,
     Locator,
-    Pointer,
     as_dict,
     as_list,
     read_yaml,
@@ -143,8 +144,10 @@ def _build(data: dict[str, Any], path: Path, locator: Locator, digest: Any) -> M
     checked_rules = tuple(rule for rule in rules if rule is not None)
     checked_groups = tuple(group for group in groups if group is not None)
     source_fields = _source_fields(record, action, checked_rules, checked_groups)
-    layout = _layout(data, locator)
-    type_column, typed_layouts = _typed_layouts(data, layout, locator)
+    layout = common_layout(data, locator)
+    type_column, typed_layouts = record_type_layouts(data, layout, locator)
+    file_section = load_file_section(data, fmt, layout, compiler, locator)
+    source_fields = list(dict.fromkeys([*source_fields, *file_section.row_fields]))
     declared = layout + tuple(column for columns in typed_layouts.values() for column in columns)
     _check_fields_exist(data, fmt, source_fields, declared, checked_groups, locator)
     stylesheet = None
@@ -179,6 +182,7 @@ def _build(data: dict[str, Any], path: Path, locator: Locator, digest: Any) -> M
         rules=checked_rules,
         groups=checked_groups,
         source_fields=frozenset(source_fields),
+        file=file_section.rules,
     )
 
 
@@ -242,63 +246,6 @@ def _source_fields(
         for instance in group.instances:
             names.extend(instance.source_fields)
     return list(dict.fromkeys(names))
-
-
-def _layout(data: dict[str, Any], locator: Locator) -> tuple[Column, ...]:
-    section = data.get("fixed_width")
-    raw_columns = section.get("columns") if isinstance(section, dict) else None
-    return _columns(raw_columns, ("fixed_width", "columns"), (), locator)
-
-
-def _typed_layouts(
-    data: dict[str, Any], common: tuple[Column, ...], locator: Locator
-) -> tuple[str | None, dict[str, tuple[Column, ...]]]:
-    """The type column and each record type's own columns (`fixed_width.record_types`)."""
-    section = as_dict(as_dict(data.get("fixed_width")).get("record_types"))
-    type_column = section.get("type_column")
-    if not isinstance(type_column, str):
-        return None, {}
-    where = ("fixed_width", "record_types")
-    if common and type_column not in {column.name for column in common}:
-        locator.add(
-            (*where, "type_column"),
-            f"the type column {type_column} is not one of the common columns",
-            "map.layout",
-        )
-    layouts: dict[str, tuple[Column, ...]] = {}
-    for record_type, raw_columns in as_dict(section.get("columns")).items():
-        pointer = (*where, "columns", str(record_type))
-        layouts[str(record_type)] = _columns(raw_columns, pointer, common, locator)
-    return type_column, layouts
-
-
-def _columns(
-    raw_columns: Any, pointer: Pointer, common: tuple[Column, ...], locator: Locator
-) -> tuple[Column, ...]:
-    """The columns of one layout, each checked against `common` and the ones before it: a
-    line never has two columns with one name, nor two that overlap."""
-    if not isinstance(raw_columns, list):
-        return ()
-    columns: list[Column] = []
-    for index, raw in enumerate(raw_columns):
-        if not isinstance(raw, dict):
-            continue
-        name, start, length = raw.get("name"), raw.get("start"), raw.get("length")
-        if not (isinstance(name, str) and isinstance(start, int) and isinstance(length, int)):
-            continue
-        for other in (*common, *columns):
-            if other.name == name:
-                locator.add(
-                    (*pointer, index, "name"), f"column {name} is declared twice", "map.layout"
-                )
-            elif start < other.start + other.length and other.start < start + length:
-                locator.add(
-                    (*pointer, index, "start"),
-                    f"column {name} overlaps column {other.name}",
-                    "map.layout",
-                )
-        columns.append(Column(name, start, length))
-    return tuple(columns)
 
 
 def _check_fields_exist(

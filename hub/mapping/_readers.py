@@ -28,11 +28,15 @@ class FileRejected(ValidationError):  # noqa: N818 - the name the ingest contrac
 
 @dataclass
 class SourceRow:
-    """One row of the native file: its first line, its values, and why it cannot be read."""
+    """One row of the native file: its first line, its values, and why it cannot be read.
+
+    `raw` is what the values were cut from (a CSV row's cells, a fixed-width line), kept so a
+    header or trailer with its own layout can be cut again."""
 
     line: int
     values: dict[str, Any]
     problem: Issue | None = None
+    raw: list[str] | str | None = None
 
 
 def read_rows(mapping: Mapping, stream: IO[bytes]) -> Iterator[SourceRow]:
@@ -95,7 +99,7 @@ def _csv_rows(mapping: Mapping, lines: Iterator[tuple[int, str]]) -> Iterator[So
         if len(cells) != len(names):
             message = f"the row has {len(cells)} cells; the header has {len(names)}"
             problem = error(IssueCode.STRUCTURE, message, None, "file.row-shape")
-        yield SourceRow(start, values, problem)
+        yield SourceRow(start, values, problem, cells)
 
 
 def _header(reader: Any, mapping: Mapping) -> list[str]:
@@ -126,33 +130,35 @@ def _fixed_rows(mapping: Mapping, lines: Iterator[tuple[int, str]]) -> Iterator[
     layouts = {
         record_type: (*common, *columns) for record_type, columns in mapping.typed_layouts.items()
     }
-    widths = {record_type: _width(layout) for record_type, layout in layouts.items()}
-    common_width = _width(common)
+    widths = {record_type: width(layout) for record_type, layout in layouts.items()}
+    common_width = width(common)
     type_at = next((column for column in common if column.name == mapping.type_column), None)
     for number, text in lines:
         line = text.rstrip("\r\n")
         if not line.strip():
             continue
-        layout, width = common, common_width
+        layout, needed = common, common_width
         if type_at is not None:
             # Each record type has its own columns beside the common ones (FL: S, P, E...).
             start = type_at.start - 1
             record_type = line[start : start + type_at.length].strip()
             layout = layouts.get(record_type, common)
-            width = widths.get(record_type, common_width)
-        values = _cut(line, layout)
+            needed = widths.get(record_type, common_width)
+        values = cut(line, layout)
         problem: Issue | None = None
-        if len(line) < width:
-            message = f"the line has {len(line)} characters; the layout needs {width}"
+        if len(line) < needed:
+            message = f"the line has {len(line)} characters; the layout needs {needed}"
             problem = error(IssueCode.STRUCTURE, message, None, "file.short-line")
-        yield SourceRow(number, values, problem)
+        yield SourceRow(number, values, problem, line)
 
 
-def _width(layout: tuple[Column, ...]) -> int:
+def width(layout: tuple[Column, ...]) -> int:
+    """The characters a line needs to hold every column of `layout`."""
     return max((column.start + column.length - 1 for column in layout), default=0)
 
 
-def _cut(line: str, layout: tuple[Column, ...]) -> dict[str, Any]:
+def cut(line: str, layout: tuple[Column, ...]) -> dict[str, Any]:
+    """The values of `line` by the columns of `layout` that it reaches."""
     # Spaces around a value are padding, not data.
     return {
         column.name: line[column.start - 1 : column.start - 1 + column.length].strip()

@@ -17,6 +17,8 @@ from hub.model import Action
 Format = Literal["csv", "fixed-width", "jsonl", "xml"]
 SourceKind = Literal["from", "first_of", "value", "concat", "refine"]
 GroupKind = Literal["single", "repeat", "rows", "nested"]
+Part = Literal["header", "trailer"]
+CheckKind = Literal["equals_state", "equals", "counts", "format"]
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,50 @@ class Column:
 
 
 @dataclass(frozen=True)
+class FileCheck:
+    """One check of a header or trailer field (`file.header.checks[]`): exactly one kind.
+
+    `argument` is the text of `equals`, what `counts` counts (`children` or `rows`), or the
+    `format`; `before` names the field a `format` check's value must come before."""
+
+    field: str
+    kind: CheckKind
+    argument: str = ""
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A file's header or trailer: how it is found, its own layout, and its checks.
+
+    Line formats find it with `rows` (the header is the first row, the trailer the last); XML
+    with `element` (the root or an element before the first record, or one after the last).
+    `cells` names a CSV summary row's cells and `layout` cuts a fixed-width one; with neither,
+    the row is read like any other."""
+
+    part: Part
+    rows: RowFilter | None = None
+    element: str | None = None
+    cells: tuple[str, ...] = ()
+    layout: tuple[Column, ...] = ()
+    checks: tuple[FileCheck, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """What the file as a whole must hold (`file:`); a file that breaks one is rejected."""
+
+    header: Summary | None = None
+    trailer: Summary | None = None
+    max_children: int | None = None
+    max_group_items: int | None = None
+
+    @property
+    def summaries(self) -> tuple[Summary, ...]:
+        return tuple(part for part in (self.header, self.trailer) if part is not None)
+
+
+@dataclass(frozen=True)
 class Mapping:
     """A checked state mapping, ready for `map_file`."""
 
@@ -180,6 +226,7 @@ class Mapping:
     rules: tuple[Rule, ...] = ()
     groups: tuple[Group, ...] = ()
     source_fields: frozenset[str] = frozenset()
+    file: FileRules = field(default_factory=FileRules)
 
     @property
     def multi_row(self) -> bool:

@@ -99,11 +99,25 @@ class XmlRecord:
     issues: list[Issue] = field(default_factory=list)
 
 
+@dataclass
+class XmlSummary:
+    """A header or trailer element (`file:`): its local name, line, and fields (its attributes,
+    and the text of its child elements; only the attributes of the root)."""
+
+    name: str
+    line: int | None
+    values: dict[str, str]
+
+
 def iter_xml_records(
-    stream: IO[bytes], record_element: str, stylesheet: etree.XSLT
-) -> Iterator[XmlRecord]:
-    """Stream `stream`, yielding one `XmlRecord` per `record_element` (any namespace); memory
-    stays constant because each element is cleared, and its done siblings dropped, after use."""
+    stream: IO[bytes],
+    record_element: str,
+    stylesheet: etree.XSLT,
+    summaries: frozenset[str] = frozenset(),
+) -> Iterator[XmlRecord | XmlSummary]:
+    """Stream `stream`, yielding one `XmlRecord` per `record_element` (any namespace) and one
+    `XmlSummary` per element named in `summaries`, in file order; memory stays constant
+    because each record element is cleared, and its done siblings dropped, after use."""
     parser = etree.XMLPullParser(events=("start", "end"), **_HARDENED)
     parser.resolvers.add(_RefuseExternal())
     checked = False
@@ -126,11 +140,29 @@ def iter_xml_records(
             if not checked:
                 _refuse_doctype(element)
                 checked = True
-            if event == "end" and etree.QName(element).localname == record_element:
+            name = etree.QName(element).localname
+            if event == "end" and name == record_element:
                 yield _transform(element, stylesheet)
                 _release(element)
+            elif name in summaries:
+                # The root's attributes are read at its start (it ends only with the file); any
+                # other summary is a child of the root, read whole at its end.
+                parent = element.getparent()
+                if parent is None and event == "start":
+                    yield _summary(name, element, with_children=False)
+                elif parent is not None and parent.getparent() is None and event == "end":
+                    yield _summary(name, element, with_children=True)
         if not chunk:
             return
+
+
+def _summary(name: str, element: etree._Element, *, with_children: bool) -> XmlSummary:
+    values = {etree.QName(key).localname: str(value) for key, value in element.attrib.items()}
+    if with_children:
+        for child in element.iterchildren(tag=etree.Element):
+            values.setdefault(etree.QName(child).localname, child.text or "")
+    sourceline: Any = element.sourceline
+    return XmlSummary(name, sourceline if isinstance(sourceline, int) else None, values)
 
 
 def _doctype_issue() -> Issue:

@@ -10,6 +10,10 @@ A state folder is `mappings/<st>/` with a `mapping.yaml`; its examples sit in `e
   issues. The JSON is a list with one entry per child of the file, in file order:
   `{"record": n, "line": first line, "state_student_id": id or null, "issues": [{"location",
   "rule", "severity", "value"?}]}`; `value` is the source value the issue names, when it has one.
+- `<name>.<ext>` beside `<name>.expected-rejection.json`: the file is rejected as a whole
+  (`FileRejected`: a header or trailer that does not reconcile...), with exactly those
+  file-level issues, in order: a list of `{"location", "rule", "severity", "message"}` (the
+  message holds the values expected and found).
 
 A new state needs no new test code. The sample states' native files are also mapped back from
 the synthetic population (`test_native_files_map_back_to_the_synthetic_records`): every record
@@ -34,7 +38,16 @@ from typing import Any
 
 import pytest
 
-from hub.mapping import MAPPINGS_DIR, MappedRecord, Mapping, load_mapping, load_mappings, map_file
+from hub.errors import Issue
+from hub.mapping import (
+    MAPPINGS_DIR,
+    FileRejected,
+    MappedRecord,
+    Mapping,
+    load_mapping,
+    load_mappings,
+    map_file,
+)
 from hub.model import Enrollment, StudentRecord
 from hub.synth import RECORDS_FILE, write_dataset
 from hub.synth.native import SAMPLE_STATES, native_file_name, write_native
@@ -43,6 +56,7 @@ from tests.unit.synth.test_native_examples import AS_OF, example_path, example_r
 STATE_FOLDERS = sorted(path.parent for path in MAPPINGS_DIR.glob("*/mapping.yaml"))
 EXPECTED_RECORDS = sorted(MAPPINGS_DIR.glob("*/examples/*.expected.jsonl"))
 EXPECTED_ISSUES = sorted(MAPPINGS_DIR.glob("*/examples/*.expected-issues.json"))
+EXPECTED_REJECTIONS = sorted(MAPPINGS_DIR.glob("*/examples/*.expected-rejection.json"))
 RECORDS_SUFFIX, ISSUES_SUFFIX = ".expected.jsonl", ".expected-issues.json"
 # The examples are judged as of the day they were written, so no date is ever in the future.
 TODAY = AS_OF
@@ -100,6 +114,23 @@ def issue_report(mapped: list[MappedRecord]) -> list[dict[str, Any]]:
             }
         )
     return report
+
+
+def rejection_report(path: Path) -> list[dict[str, Any]]:
+    """The file-level issues `path` is rejected with, in the shape of
+    `*.expected-rejection.json`; fails when the file is not rejected."""
+    with pytest.raises(FileRejected) as rejected:
+        map_example(path)
+    return [_file_issue(issue) for issue in rejected.value.issues]
+
+
+def _file_issue(issue: Issue) -> dict[str, Any]:
+    return {
+        "location": issue.location,
+        "rule": issue.rule,
+        "severity": issue.severity.value,
+        "message": issue.message,
+    }
 
 
 # What each sample state's format carries of a canonical record: its README's "cannot carry"
@@ -236,6 +267,14 @@ def test_example_gives_exactly_its_expected_issues(expected: Path) -> None:
         assert child.record is not None or any(issue.is_error for issue in child.issues)
 
 
+@pytest.mark.parametrize("expected", EXPECTED_REJECTIONS, ids=_id)
+def test_example_is_rejected_with_exactly_its_expected_file_issues(expected: Path) -> None:
+    report = rejection_report(input_of(expected))
+
+    assert report == json.loads(expected.read_text(encoding="utf-8"))
+    assert report, "a rejection names its reasons"
+
+
 @pytest.mark.parametrize("state", SAMPLE_STATES)
 def test_basic_example_is_the_example_children_less_what_the_format_cannot_carry(
     state: str,
@@ -308,6 +347,10 @@ def main() -> None:  # pragma: no cover - regenerates the expected files after a
     for expected in EXPECTED_ISSUES:
         report = issue_report(map_example(input_of(expected)))
         expected.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"wrote {_id(expected)}")
+    for expected in EXPECTED_REJECTIONS:
+        rejection = rejection_report(input_of(expected))
+        expected.write_text(json.dumps(rejection, ensure_ascii=False, indent=2) + "\n", "utf-8")
         print(f"wrote {_id(expected)}")
 
 

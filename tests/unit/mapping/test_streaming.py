@@ -15,7 +15,7 @@ import pytest
 from hub.mapping import Mapping, load_mapping, map_file
 from hub.mapping._groups import children
 from hub.mapping._readers import read_rows
-from hub.mapping._xml import iter_xml_records
+from hub.mapping._xml import XmlRecord, iter_xml_records
 
 if TYPE_CHECKING:
     from tests.unit.mapping.conftest import WriteMapping
@@ -122,6 +122,7 @@ def test_streaming_a_large_xml_file_keeps_memory_constant(
     count = 0
     with path.open("rb") as stream:
         for found in iter_xml_records(stream, "Student", mapping.xslt):
+            assert isinstance(found, XmlRecord)
             assert found.data is not None
             count += 1
             if count % 500 == 0:
