@@ -10,9 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub import __version__
-from hub.api import auth
+from hub.api import auth, ingest
 from hub.api.errors import install_error_handlers
-from hub.api.limits import BodySizeLimit
 from hub.config import Settings, ensure_secret, load_settings
 from hub.store import Store
 
@@ -39,9 +38,14 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        ingest.UploadSizeLimit,
+        max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     install_error_handlers(app)
     app.include_router(auth.router)
+    app.include_router(ingest.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> JSONResponse:

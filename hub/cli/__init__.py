@@ -73,8 +73,18 @@ def synth(
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("var/synth"),
     children: Annotated[int, typer.Option(min=1, help="Number of children")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed; same seed, same files")] = 2026,
+    native: Annotated[
+        bool,
+        typer.Option(
+            "--native",
+            help="Write the sample states' native files (TX, FL, CA, WA) instead of records.jsonl",
+        ),
+    ] = False,
 ) -> None:
-    """Write synthetic canonical records (records.jsonl) and ground truth (truth.jsonl)."""
+    """Write synthetic records (canonical records.jsonl or native state files) and truth.jsonl."""
+    if native:
+        _synth_native(out, seed, children)
+        return
     from hub.synth import write_dataset
 
     summary = write_dataset(out, seed=seed, count=children)
@@ -82,6 +92,40 @@ def synth(
         f"wrote {summary.children} children, {summary.records} state records to {out} "
         f"(records.jsonl, truth.jsonl)"
     )
+
+
+def _synth_native(out: Path, seed: int, children: int) -> None:
+    from hub.synth.native import write_native
+
+    summary = write_native(out, seed=seed, count=children)
+    names = ", ".join(f"{file.path.name} ({file.records})" for file in summary.files)
+    typer.echo(
+        f"wrote {summary.children} children, {summary.records} state records to {out}: "
+        f"{names}, {summary.truth_path.name}"
+    )
+
+
+@app.command("ingest")
+def ingest_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The state file")],
+    state: Annotated[str, typer.Option("--state", help="Reporting state (USPS code)")],
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="canonical-jsonl or native (default: native if mapped)"),
+    ] = None,
+    ack: Annotated[
+        Path | None, typer.Option("--ack", help="Folder for FILE.ack.xml/.ack.json")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Map, validate, match and store one state file; write its acknowledgement.
+
+    Exit code 0: all records accepted; 1: some rejected (quarantined); 2: file rejected.
+    """
+    from hub.cli.ingest import run_ingest
+
+    code = run_ingest(settings_from(data_dir), file, state.upper(), file_format, ack)
+    raise typer.Exit(code)
 
 
 @app.command()

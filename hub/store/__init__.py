@@ -17,10 +17,11 @@ from hub.store.assertions import AssertionReplayRepository
 from hub.store.audit import AuditRepository
 from hub.store.engine import Engine
 from hub.store.errors import translate_errors
-from hub.store.fhir import FhirRepository, StoredResource
-from hub.store.records import StateRecordRepository, StoredRecord
+from hub.store.fhir import FhirRepository, SearchProjection, StoredResource
+from hub.store.ingest import IngestRepository
+from hub.store.records import SaveResult, StateRecordRepository, StoredRecord
 from hub.store.schema import ensure_schema
-from hub.store.students import StudentRepository, is_valid_msix_id
+from hub.store.students import StudentRepository, is_valid_msix_id, link_key
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -35,6 +36,7 @@ class Store:
         self.students = StudentRepository(self.engine)
         self.fhir = FhirRepository(self.engine)
         self.audit = AuditRepository(self.engine)
+        self.ingest = IngestRepository(self.engine)
         self.users = UserRepository(self.engine)
         self.clients = ClientRepository(self.engine)
         self.assertions = AssertionReplayRepository(self.engine)
@@ -74,6 +76,9 @@ __all__ = [
     "ClientRepository",
     "Engine",
     "FhirRepository",
+    "IngestRepository",
+    "SaveResult",
+    "SearchProjection",
     "StateRecordRepository",
     "Store",
     "StoredRecord",
@@ -81,6 +86,7 @@ __all__ = [
     "StudentRepository",
     "UserRepository",
     "is_valid_msix_id",
+    "link_key",
     "open_store",
     "translate_errors",
 ]

@@ -27,6 +27,18 @@ class AuditRepository:
             }
         )
 
+    @locked
+    def append_once(self, event: Document, *, msix_ids: list[str]) -> bool:
+        """Store an event whose id is derived from what it records, unless it is already stored.
+
+        For writers that may be re-run after an interruption (an ingest): the same act is
+        recorded once. Returns False when the event was already there.
+        """
+        if self._audit.find_one({"_id": event["id"]}, {"_id": 1}) is not None:
+            return False
+        self.append(event, msix_ids=msix_ids)
+        return True
+
     def for_child(self, msix_id: str, limit: int = 100) -> list[Document]:
         cursor = self._audit.find({"entity_msix_ids": msix_id}).sort("recorded", -1).limit(limit)
         return [doc["event"] for doc in cursor]

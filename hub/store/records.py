@@ -53,6 +53,13 @@ class StoredRecord:
         )
 
 
+class _Lookup:
+    """Marks `save` arguments left to the repository to look up."""
+
+
+LOOKUP: Any = _Lookup()
+
+
 @dataclass(frozen=True)
 class SaveResult:
     stored: StoredRecord
@@ -72,6 +79,19 @@ class StateRecordRepository:
             {"state": state, "state_student_id": state_student_id}, sort=[("version", -1)]
         )
         return None if doc is None else StoredRecord.from_doc(doc)
+
+    def current_many(self, state: str, state_student_ids: list[str]) -> dict[str, StoredRecord]:
+        """The current version of each of one state's records (absent ones are left out)."""
+        latest: dict[str, StoredRecord] = {}
+        cursor = self._records.find(
+            {"state": state, "state_student_id": {"$in": state_student_ids}}
+        )
+        for doc in cursor:
+            stored = StoredRecord.from_doc(doc)
+            known = latest.get(stored.state_student_id)
+            if known is None or known.version < stored.version:
+                latest[stored.state_student_id] = stored
+        return latest
 
     def history(self, state: str, state_student_id: str) -> list[StoredRecord]:
         cursor = self._records.find({"state": state, "state_student_id": state_student_id})
@@ -98,14 +118,23 @@ class StateRecordRepository:
         msix_id: str | None = None,
         deleted: bool = False,
         now: datetime | None = None,
+        current: StoredRecord | None = LOOKUP,
+        extra: Document | None = None,
     ) -> SaveResult:
-        """Add a version unless the content equals the current one. Idempotent under retry."""
+        """Add a version unless the content equals the current one. Idempotent under retry.
+
+        `current` is the current version when the caller already read it (e.g. with
+        `current_many`); a stale one cannot win, because the version number is unique. `extra`
+        adds fields to the version document (event dates, provenance) outside the content hash.
+        """
         digest = content_hash(record)
-        current = self.current(state, state_student_id)
+        if current is LOOKUP:
+            current = self.current(state, state_student_id)
         if current is not None and current.content_hash == digest and current.deleted == deleted:
             return SaveResult(current, created=False)
         version = 1 if current is None else current.version + 1
         doc: Document = {
+            **(extra or {}),
             "_id": f"{state}:{state_student_id}:{version}",
             "state": state,
             "state_student_id": state_student_id,

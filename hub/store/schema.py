@@ -31,6 +31,9 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     # The consolidated child: links to state records, identity summary, blocking keys, aliases.
     "students": (
         Index((("links.state", ASC), ("links.state_student_id", ASC))),
+        # "STATE:state student id" of every link: a flat array the embedded engine can index
+        # (its hash indexes do not key paths that pass through an array of documents).
+        Index((("link_keys", ASC),)),
         Index((("blocking_keys", ASC),)),
         Index((("alias_of", ASC),)),
     ),
@@ -45,6 +48,9 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     "worklist": (Index((("status", ASC), ("kind", ASC))),),
     "messages": (Index((("sender", ASC), ("message_id", ASC)), unique=True),),
     "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
+    # Records an ingest rejected, with their issues and source values, keyed by state record
+    # (`STATE:state student id`) so that a corrected resend resolves them.
+    "quarantine": (Index((("state", ASC), ("status", ASC))), Index((("batch_id", ASC),))),
     "users": (Index((("username", ASC),), unique=True), Index((("email", ASC),), unique=True)),
     "clients": (Index((("client_id", ASC),), unique=True),),
     # Client-assertion ids (client_id + jti) until they expire: replay protection for all processes.

@@ -42,6 +42,15 @@ def is_valid_msix_id(value: str) -> bool:
     return _luhn_check_digit(value[:-1]) == int(value[-1])
 
 
+def link_key(state: str, state_student_id: str) -> str:
+    """The flat key of a link to a state record (`TX:12345`), indexed as `link_keys`."""
+    return f"{state}:{state_student_id}"
+
+
+def _link_keys(links: list[Document]) -> list[str]:
+    return [link_key(link["state"], link["state_student_id"]) for link in links]
+
+
 def _draw_msix_id() -> str:
     body = str(secrets.randbelow(9 * 10**10) + 10**10)
     return body + str(_luhn_check_digit(body))
@@ -85,6 +94,7 @@ class StudentRepository:
             "blocking_keys": [],
             **student,
             "_id": msix_id,
+            "link_keys": _link_keys(student.get("links", [])),
             "status": "active",
             "alias_of": None,
             "created_at": stamp,
@@ -116,12 +126,19 @@ class StudentRepository:
 
     def find_by_link(self, state: str, state_student_id: str) -> Document | None:
         doc: Document | None = self._students.find_one(
-            {
-                "status": "active",
-                "links": {"$elemMatch": {"state": state, "state_student_id": state_student_id}},
-            }
+            {"status": "active", "link_keys": link_key(state, state_student_id)}
         )
         return doc
+
+    def find_by_links(self, state: str, state_student_ids: list[str]) -> dict[str, Document]:
+        """The active child linked to each of one state's records (absent ones are left out)."""
+        wanted = {link_key(state, sid): sid for sid in state_student_ids}
+        found: dict[str, Document] = {}
+        for doc in self._students.find({"status": "active", "link_keys": {"$in": list(wanted)}}):
+            for key in doc.get("link_keys", []):
+                if key in wanted:
+                    found[wanted[key]] = doc
+        return found
 
     def find_by_blocking_keys(self, keys: list[str], limit: int = 200) -> list[Document]:
         """Candidates sharing any blocking key: an indexed lookup, never a scan."""
@@ -136,6 +153,8 @@ class StudentRepository:
         query: Document = {"_id": msix_id}
         if expected_revision is not None:
             query["revision"] = expected_revision
+        if "links" in changes:
+            changes = {**changes, "link_keys": _link_keys(changes["links"])}
         doc: Document | None = self._students.find_one_and_update(
             query,
             {"$set": {**changes, "updated_at": datetime.now(UTC)}, "$inc": {"revision": 1}},

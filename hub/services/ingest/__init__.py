@@ -1,0 +1,62 @@
+"""Ingest a state file: mapped records -> validated, identified, versioned, acknowledged.
+
+The public face of the pipeline (DESIGN.md §2, issue #3): `ingest` runs on the store thread and
+returns an `IngestResult` whose acknowledgement renders as JSON, XML or text. Readers (the
+mapping engine, `hub.services.canonical_source`) produce `MappedInput`s and raise
+`FileRejected` for problems with the file as a whole; `hub.services.ingest.formats` names them.
+"""
+
+from hub.services.ingest._ack import (
+    MAX_REPORTED_RECORDS,
+    Acknowledgement,
+    Counts,
+    Outcome,
+    RecordOutcome,
+    RecordReport,
+    ReportedIssue,
+    UnmappedCode,
+)
+from hub.services.ingest._identity import Candidate, IdentityStep, Resolution
+from hub.services.ingest._pipeline import IngestResult, ingest
+from hub.services.ingest._prepare import event_dates
+from hub.services.ingest._render import (
+    NAMESPACE,
+    SCHEMA_FILE,
+    acknowledgement_text,
+    acknowledgement_xml,
+)
+from hub.services.ingest._types import (
+    FileRejected,
+    IngestSource,
+    MappedInput,
+    MappedRecord,
+    Progress,
+    Timings,
+)
+
+__all__ = [
+    "MAX_REPORTED_RECORDS",
+    "NAMESPACE",
+    "SCHEMA_FILE",
+    "Acknowledgement",
+    "Candidate",
+    "Counts",
+    "FileRejected",
+    "IdentityStep",
+    "IngestResult",
+    "IngestSource",
+    "MappedInput",
+    "MappedRecord",
+    "Outcome",
+    "Progress",
+    "RecordOutcome",
+    "RecordReport",
+    "ReportedIssue",
+    "Resolution",
+    "Timings",
+    "UnmappedCode",
+    "acknowledgement_text",
+    "acknowledgement_xml",
+    "event_dates",
+    "ingest",
+]
