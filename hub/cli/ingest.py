@@ -45,7 +45,7 @@ def run_ingest(
     settings: Settings, path: Path, state: str, file_format: str | None, ack_dir: Path | None
 ) -> int:
     """Ingest `path` for `state`, write its acknowledgement, print a report; the exit code."""
-    sha256, size = _digest(path)
+    sha256, size = file_digest(path)
     timings = Timings()
     used_format, records = open_records(file_format, state, path, timings=timings)
     source = IngestSource(state, path.name, sha256, size, used_format)
@@ -90,7 +90,7 @@ def _timings_line(result: IngestResult) -> str:
     return ", ".join(f"{name} {value:.2f}" for name, value in result.timings.as_dict().items())
 
 
-def _digest(path: Path) -> tuple[str, int]:
+def file_digest(path: Path) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with path.open("rb") as stream:
         while chunk := stream.read(_HASH_CHUNK):
