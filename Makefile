@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser).
+# Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
