@@ -11,7 +11,7 @@ from hub.synth._children import (
     SyntheticRecord,
     iter_children,
 )
-from hub.synth._writer import RECORDS_FILE, TRUTH_FILE, SynthSummary, write_dataset
+from hub.synth._writer import RECORDS_FILE, TRUTH_FILE, SynthSummary, truth_row, write_dataset
 
 __all__ = [
     "DEFAULT_STATES",
@@ -21,5 +21,6 @@ __all__ = [
     "SyntheticChild",
     "SyntheticRecord",
     "iter_children",
+    "truth_row",
     "write_dataset",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from hub.synth._children import iter_children
+from hub.synth._children import SyntheticChild, SyntheticRecord, iter_children
 
 RECORDS_FILE = "records.jsonl"
 TRUTH_FILE = "truth.jsonl"
@@ -30,6 +30,21 @@ class SynthSummary:
     truth_path: Path
     records_bytes: int
     truth_bytes: int
+
+
+def truth_row(child: SyntheticChild, emitted: SyntheticRecord) -> dict[str, object]:
+    """The ground-truth line of one state record: its key, the true child and what was varied."""
+    record = emitted.record
+    return {
+        "state": record.student_id.state,
+        "state_student_id": record.student_id.value,
+        "child_id": child.child_id,
+        "family_id": child.family_id,
+        "twin": child.twin,
+        "sibling": child.sibling,
+        "name_origin": child.name_origin,
+        "variations": emitted.variations,
+    }
 
 
 def write_dataset(
@@ -61,19 +76,7 @@ def write_dataset(
                     )
                 )
                 truth_out.write(
-                    orjson.dumps(
-                        {
-                            "state": record.student_id.state,
-                            "state_student_id": record.student_id.value,
-                            "child_id": child.child_id,
-                            "family_id": child.family_id,
-                            "twin": child.twin,
-                            "sibling": child.sibling,
-                            "name_origin": child.name_origin,
-                            "variations": emitted.variations,
-                        },
-                        option=orjson.OPT_APPEND_NEWLINE,
-                    )
+                    orjson.dumps(truth_row(child, emitted), option=orjson.OPT_APPEND_NEWLINE)
                 )
                 records += 1
         records_bytes, truth_bytes = records_out.tell(), truth_out.tell()

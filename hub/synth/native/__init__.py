@@ -21,7 +21,6 @@ from hub.synth.native._writer import (
     NativeSummary,
     native_file_name,
     open_state_file,
-    truth_row,
     write_native,
 )
 
@@ -33,6 +32,5 @@ __all__ = [
     "StateFile",
     "native_file_name",
     "open_state_file",
-    "truth_row",
     "write_native",
 ]

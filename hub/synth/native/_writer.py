@@ -10,8 +10,8 @@ from typing import Final
 
 import orjson
 
-from hub.model import StudentRecord
-from hub.synth import TRUTH_FILE, SyntheticChild, SyntheticRecord, iter_children
+from hub.synth import TRUTH_FILE, iter_children
+from hub.synth._writer import truth_row
 from hub.synth.native._ca import CaliforniaFile
 from hub.synth.native._fl import FloridaFile
 from hub.synth.native._state_file import StateFile
@@ -115,18 +115,3 @@ def write_native(
         for state, file in files.items()
     )
     return NativeSummary(seed, children, families, records, written, truth_path, truth_bytes)
-
-
-def truth_row(child: SyntheticChild, emitted: SyntheticRecord) -> dict[str, object]:
-    """The ground-truth line of one state record, as hub.synth's `write_dataset` writes it."""
-    record: StudentRecord = emitted.record
-    return {
-        "state": record.student_id.state,
-        "state_student_id": record.student_id.value,
-        "child_id": child.child_id,
-        "family_id": child.family_id,
-        "twin": child.twin,
-        "sibling": child.sibling,
-        "name_origin": child.name_origin,
-        "variations": emitted.variations,
-    }
