@@ -6,6 +6,8 @@ mapping engine, `hub.services.canonical_source`) produce `MappedInput`s and rais
 `FileRejected` for problems with the file as a whole; `hub.services.ingest.formats` names them.
 """
 
+# The readers' types: the pipeline takes what the mapping engine produces.
+from hub.mapping import FileRejected, MappedRecord
 from hub.services.ingest._ack import (
     MAX_REPORTED_RECORDS,
     Acknowledgement,
@@ -26,10 +28,8 @@ from hub.services.ingest._render import (
     acknowledgement_xml,
 )
 from hub.services.ingest._types import (
-    FileRejected,
     IngestSource,
     MappedInput,
-    MappedRecord,
     Progress,
     Timings,
 )

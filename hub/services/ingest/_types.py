@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Protocol
 
-from hub.errors import Issue, ValidationError
+from hub.errors import Issue
 from hub.model import Action, StudentRecord
 
 
@@ -17,7 +17,8 @@ class MappedInput(Protocol):
     """One child of a state file as a reader and mapping made it (the mapping engine's output).
 
     `issues` are located from the file's point of view (`record[12].BIRTH_DT`) and include the
-    model rules; `values` holds the source values those issues name, keyed by issue location.
+    model rules; `values` holds the source values those issues name. `hub.mapping.MappedRecord`
+    is its implementation for every reader, canonical JSON lines included.
     """
 
     @property
@@ -40,23 +41,6 @@ class MappedInput(Protocol):
 
     @property
     def values(self) -> dict[str, str]: ...
-
-
-@dataclass
-class MappedRecord:
-    """The plain implementation of `MappedInput` (canonical sources, tests)."""
-
-    record_number: int
-    line: int | None
-    state_student_id: str | None
-    action: Action | None
-    record: StudentRecord | None
-    issues: list[Issue] = field(default_factory=list)
-    values: dict[str, str] = field(default_factory=dict)
-
-
-class FileRejected(ValidationError):  # noqa: N818 - the name the mapping interface uses
-    """The file as a whole cannot be read (header, encoding, format): nothing of it is stored."""
 
 
 @dataclass(frozen=True)
