@@ -42,6 +42,7 @@ check: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	@for script in bench/*.py; do $(PY) $$script || exit 1; done
 
 clean:
