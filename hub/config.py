@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(30, ge=1)
     rules_of_behaviour_days: int = Field(365, ge=1)
+    worklist_escalation_days: int = Field(
+        5, ge=1, description="Days a worklist item waits at one level before it escalates"
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

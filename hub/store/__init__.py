@@ -15,13 +15,14 @@ from hub.config import Settings
 from hub.store.accounts import ClientRepository, UserRepository
 from hub.store.assertions import AssertionReplayRepository
 from hub.store.audit import AuditRepository
-from hub.store.engine import Engine
+from hub.store.engine import Document, Engine
 from hub.store.errors import translate_errors
 from hub.store.fhir import FhirRepository, SearchProjection, StoredResource
 from hub.store.ingest import IngestRepository
 from hub.store.records import SaveResult, StateRecordRepository, StoredRecord
 from hub.store.schema import ensure_schema
 from hub.store.students import StudentRepository, is_valid_msix_id, link_key
+from hub.store.worklist import WorklistRepository, pair_key
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class Store:
         self.users = UserRepository(self.engine)
         self.clients = ClientRepository(self.engine)
         self.assertions = AssertionReplayRepository(self.engine)
+        self.worklist = WorklistRepository(self.engine)
         self.call(self._ensure_schema)
 
     def _ensure_schema(self) -> None:
@@ -74,6 +76,7 @@ __all__ = [
     "AssertionReplayRepository",
     "AuditRepository",
     "ClientRepository",
+    "Document",
     "Engine",
     "FhirRepository",
     "IngestRepository",
@@ -85,8 +88,10 @@ __all__ = [
     "StoredResource",
     "StudentRepository",
     "UserRepository",
+    "WorklistRepository",
     "is_valid_msix_id",
     "link_key",
     "open_store",
+    "pair_key",
     "translate_errors",
 ]

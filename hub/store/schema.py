@@ -45,7 +45,14 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
         Index((("resourceType", ASC), ("lastUpdated", ASC))),
     ),
     "fhir_history": (Index((("resourceType", ASC), ("id", ASC), ("versionId", DESC))),),
-    "worklist": (Index((("status", ASC), ("kind", ASC))),),
+    # Near matches and merge/split validations (DOMAIN.md §6), routed to a jurisdiction level.
+    "worklist": (
+        Index((("status", ASC), ("kind", ASC))),
+        Index((("route.state", ASC), ("level", ASC), ("status", ASC))),
+        Index((("msix_ids", ASC),)),
+    ),
+    # Pairs of state records an administrator decided are different children.
+    "do_not_link": (Index((("keys", ASC),)),),
     "messages": (Index((("sender", ASC), ("message_id", ASC)), unique=True),),
     "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
     # Records an ingest rejected, with their issues and source values, keyed by state record
