@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from hub.cli.accounts import clients_app, users_app
+from hub.cli.identity import identity_app
 from hub.config import Settings, load_settings
 from hub.errors import HubError
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.add_typer(identity_app, name="identity")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: MSIX_DATA_DIR or ./var)")

@@ -10,6 +10,7 @@ IDs reveal nothing about how many children a state has or when a child was added
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,6 +173,11 @@ class StudentRepository:
         if msix_id == alias_of:
             raise ConflictError("a child cannot be an alias of itself", "alias_of")
         return self.update(msix_id, {"status": "retired", "alias_of": alias_of})
+
+    def iter_links(self) -> Iterator[tuple[str, list[str]]]:
+        """(MSIX ID, link keys) of every active child, streamed (for evaluation and reports)."""
+        for doc in self._students.find({"status": "active"}, {"link_keys": 1}):
+            yield doc["_id"], list(doc.get("link_keys", []))
 
     def count(self) -> int:
         return int(self._students.count_documents({"status": "active"}))
