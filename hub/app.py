@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub import __version__
-from hub.api import auth, ingest
+from hub.api import auth, fhir, ingest
 from hub.api.errors import install_error_handlers
 from hub.config import Settings, ensure_secret, load_settings
 from hub.store import Store
@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth.router)
     app.include_router(ingest.router)
+    app.include_router(fhir.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> JSONResponse:

@@ -156,6 +156,23 @@ def demo(
         _serve(settings, host, port, workers=1)
 
 
+@app.command("validate")
+def validate_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A FHIR JSON file")],
+    profile: Annotated[
+        str | None,
+        typer.Option(help="Canonical URL of the profile (default: the MSIX profile of the type)"),
+    ] = None,
+) -> None:
+    """Validate a FHIR JSON resource against the published MSIX profiles; print the outcome.
+
+    Exit code 0: no errors; 1: the resource has errors; 2: the file is not a JSON resource.
+    """
+    from hub.cli.validate import run_validate
+
+    raise typer.Exit(run_validate(file, profile))
+
+
 def main() -> None:
     """Console entry point: hub errors print as located messages with exit code 2."""
     try:

@@ -1,16 +1,20 @@
-"""FHIR R4 for the hub: health entries as resources, structural validation, search projections.
+"""FHIR R4 for the hub: resources, published profiles, validation, search projections.
 
 The only package that imports `fhir.resources` (its R4B models, STANDARDS.md §1). Resources are
 built and stored as plain JSON dicts; the models are used to validate on write, never to serve.
 """
 
+from hub.fhir._artifacts import CANONICAL_BASE, SERVED_TYPES, Artifacts, load_artifacts
+from hub.fhir._build import PROFILES_DIR, build_artifacts
 from hub.fhir._builders import (
     CONDITION_CODE_SYSTEMS,
     CVX_SYSTEM,
+    MSIX_ID_SYSTEM,
     condition_resource,
     entry_id,
     immunization_resource,
     state_system,
+    student_id_system,
     with_patient,
 )
 from hub.fhir._projection import Projection, search_projection
@@ -20,19 +24,31 @@ from hub.fhir._validation import (
     validate_entry_structure,
     validate_structure,
 )
+from hub.fhir.profile_validation import compiled_profile, profile_urls, validate_resource
 
 __all__ = [
+    "CANONICAL_BASE",
     "CONDITION_CODE_SYSTEMS",
     "CVX_SYSTEM",
+    "MSIX_ID_SYSTEM",
+    "PROFILES_DIR",
     "RULE_NULL",
     "RULE_STRUCTURE",
+    "SERVED_TYPES",
+    "Artifacts",
     "Projection",
+    "build_artifacts",
+    "compiled_profile",
     "condition_resource",
     "entry_id",
     "immunization_resource",
+    "load_artifacts",
+    "profile_urls",
     "search_projection",
     "state_system",
+    "student_id_system",
     "validate_entry_structure",
+    "validate_resource",
     "validate_structure",
     "with_patient",
 ]

@@ -14,6 +14,10 @@ from typing import Any
 from hub.model import Condition, Immunization, codeset
 
 CVX_SYSTEM = "http://hl7.org/fhir/sid/cvx"
+# Patient identifiers (profiles/StructureDefinition-msix-patient.json): the MSIX ID, and each
+# state's student ids under `state_system(state, "student")`, beside that state's entry systems.
+MSIX_ID_SYSTEM = "urn:msix:msix-id"
+STUDENT_KIND = "student"
 IMMUNIZATION_ORIGIN = "http://terminology.hl7.org/CodeSystem/immunization-origin"
 CONDITION_CODE_SYSTEMS = {
     "snomed": "http://snomed.info/sct",
@@ -28,6 +32,11 @@ Resource = dict[str, Any]
 def state_system(state: str, kind: str) -> str:
     """The hub-minted identifier system of one state's entries of one kind."""
     return f"urn:msix:state:{state}:{kind}"
+
+
+def student_id_system(state: str) -> str:
+    """The identifier system of one state's student ids (`urn:msix:state:TX:student`)."""
+    return state_system(state, STUDENT_KIND)
 
 
 def entry_id(state: str, state_student_id: str, kind: str, record_id: str) -> str:

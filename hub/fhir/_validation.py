@@ -44,9 +44,14 @@ def validate_structure(resource: Mapping[str, Any]) -> list[Issue]:
             )
         ]
     assert isinstance(kind, str)
-    issues = [_null_issue(path) for path in _null_paths(resource, kind)]
+    issues = [null_issue(path) for path in _null_paths(resource, kind)]
+    return model_issues(kind, resource, issues)
+
+
+def model_issues(kind: str, resource: Mapping[str, Any], issues: list[Issue]) -> list[Issue]:
+    """`issues` plus what the R4B model of `kind` (a served type) finds in `resource`."""
     try:
-        model.model_validate(resource)
+        _MODELS[kind].model_validate(resource)
     except PydanticValidationError as exc:
         for detail in exc.errors(include_url=False, include_context=False, include_input=False):
             issue = _model_issue(kind, detail["type"], detail["loc"], detail["msg"])
@@ -108,7 +113,7 @@ def _null_paths(value: Any, path: str) -> list[str]:
     return found
 
 
-def _null_issue(path: str) -> Issue:
+def null_issue(path: str) -> Issue:
     return error(
         IssueCode.STRUCTURE,
         "null is not a FHIR value; leave the element out instead",

@@ -1,0 +1,142 @@
+"""Validation rate: the hub's profile validation beside fhir.resources `model_validate` alone.
+
+Both run over the same synthetic resources (distinct ids, MSIX IDs, names, dates and codes), after
+a warm-up on other resources, so the invariant caches are measured in their steady state.
+Rounds alternate between the two and the best of three is kept for each.
+Prints one JSON line: resources/s per type for each, and the ratio (target >= 0.8).
+
+    python bench/fhir_validate.py [--count 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+
+from hub.fhir import (
+    MSIX_ID_SYSTEM,
+    condition_resource,
+    immunization_resource,
+    student_id_system,
+    validate_resource,
+)
+from hub.model import Condition, Immunization, codeset
+
+STATES = ("TX", "FL", "CA", "WA", "OR", "NC", "GA", "MI")
+FAMILIES = ("Ortega", "Nguyen", "Hernández", "Baptiste", "Quispe", "Santos", "Kaur", "Mendoza")
+GIVEN = ("Rosa", "Luis", "Ana", "Tomás", "Mai", "José", "Elena", "Samir", "Lucía", "Omar")
+
+
+def _msix_id(rng: random.Random) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(12))
+
+
+def _day(rng: random.Random) -> date:
+    return date(2008, 1, 1) + timedelta(days=rng.randrange(5000))
+
+
+def _patient(rng: random.Random) -> dict[str, Any]:
+    msix_id = _msix_id(rng)
+    states = rng.sample(STATES, rng.randint(1, 3))
+    return {
+        "resourceType": "Patient",
+        "id": msix_id,
+        "identifier": [
+            {"system": MSIX_ID_SYSTEM, "value": msix_id},
+            *(
+                {"system": student_id_system(state), "value": f"{state}{rng.randrange(10**8)}"}
+                for state in states
+            ),
+        ],
+        "name": [
+            {
+                "use": "official",
+                "family": f"{rng.choice(FAMILIES)} {rng.choice(FAMILIES)}",
+                "given": rng.sample(GIVEN, rng.randint(1, 2)),
+            }
+        ],
+        "telecom": [{"system": "phone", "value": f"555-{rng.randrange(10000):04d}", "use": "home"}],
+        "gender": rng.choice(("female", "male")),
+        "birthDate": _day(rng).isoformat(),
+        "address": [
+            {"use": "home", "line": [f"{rng.randrange(1, 999)} Orchard Row"], "city": "Pharr",
+             "state": states[0], "postalCode": f"{rng.randrange(10000, 99999)}"}
+        ],
+    }  # fmt: skip
+
+
+def _immunization(rng: random.Random, cvx: list[str]) -> dict[str, Any]:
+    entry = Immunization.model_validate(
+        {
+            "record_id": str(rng.randrange(10**6)),
+            "cvx": rng.choice(cvx),
+            "occurrence_date": _day(rng),
+            "dose_number": rng.randint(1, 4),
+            "primary_source": rng.random() < 0.7,
+        }
+    )
+    state = rng.choice(STATES)
+    return immunization_resource(_msix_id(rng), state, f"{state}{rng.randrange(10**8)}", entry)
+
+
+def _condition(rng: random.Random) -> dict[str, Any]:
+    abated = rng.random() < 0.3
+    entry = Condition(
+        record_id=str(rng.randrange(10**6)),
+        code_system="snomed",
+        code=rng.choice(("195967001", "46635009", "35489007", "84757009")),
+        display="synthetic",
+        category=rng.choice(("problem-list-item", "health-concern")),
+        clinical_status="resolved" if abated else "active",
+        onset_date=_day(rng),
+        abatement_date=_day(rng) if abated else None,
+    )
+    state = rng.choice(STATES)
+    return condition_resource(_msix_id(rng), state, f"{state}{rng.randrange(10**8)}", entry)
+
+
+def _rate(fn: Callable[[dict[str, Any]], Any], resources: list[dict[str, Any]]) -> float:
+    started = time.perf_counter()
+    for resource in resources:
+        fn(resource)
+    return len(resources) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=2000)
+    args = parser.parse_args()
+    rng = random.Random(2026)
+    cvx = [code.code for code in codeset("cvx")]
+    makers: dict[str, Callable[[], dict[str, Any]]] = {
+        "Patient": lambda: _patient(rng),
+        "Immunization": lambda: _immunization(rng, cvx),
+        "Condition": lambda: _condition(rng),
+    }
+    figures: dict[str, Any] = {"bench": "fhir_validate", "count_per_type": args.count}
+    for kind, make in makers.items():
+        model = get_fhir_model_class(kind)
+        for resource in (make() for _ in range(300)):  # warm-up: compile, caches, imports
+            assert not any(issue.is_error for issue in validate_resource(resource)), kind
+            model.model_validate(resource)
+        resources = [make() for _ in range(args.count)]
+        # Interleaved rounds, best of each: the shared host's load shifts between rounds.
+        models_rate = hub_rate = 0.0
+        for _ in range(3):
+            models_rate = max(models_rate, _rate(model.model_validate, resources))
+            hub_rate = max(hub_rate, _rate(validate_resource, resources))
+        figures[f"{kind}_model_validate_per_s"] = round(models_rate)
+        figures[f"{kind}_hub_validate_per_s"] = round(hub_rate)
+        figures[f"{kind}_ratio"] = round(hub_rate / models_rate, 3)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
