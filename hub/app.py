@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from hub import __version__
+from hub import __version__, web
 from hub.api import auth, fhir, ingest
 from hub.api.errors import install_error_handlers
 from hub.config import Settings, ensure_secret, load_settings
@@ -47,6 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(ingest.router)
     app.include_router(fhir.router)
+    app.include_router(web.router)
+    app.mount(web.STATIC_PATH, web.static_files(), name="static")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> JSONResponse:

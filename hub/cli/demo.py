@@ -23,11 +23,17 @@ from hub.synth.native import write_native
 DEMO_CLIENT_ID = "demo-client"
 
 # (username, full name, roles, jurisdiction): one account per kind of work, all synthetic.
+# Registrars read records without health data; the nurse (a Primary User) sees it. Two states have
+# their own administrators, so the UI shows that neither manages the other's accounts.
 DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...], str], ...] = (
     ("registrar", "Demo Registrar", (Role.SECONDARY_USER,), "TX"),
+    ("nurse", "Demo School Nurse", (Role.PRIMARY_USER,), "TX"),
     ("counselor", "Demo Counselor", (Role.PRIMARY_USER,), "WA"),
+    ("registrar-wa", "Demo Registrar (WA)", (Role.SECONDARY_USER,), "WA"),
     ("data-admin", "Demo Data Administrator", (Role.DATA_ADMIN_STATE,), "TX"),
+    ("data-admin-wa", "Demo Data Administrator (WA)", (Role.DATA_ADMIN_STATE,), "WA"),
     ("user-admin", "Demo User Administrator", (Role.USER_ADMIN_STATE,), "TX"),
+    ("user-admin-wa", "Demo User Administrator (WA)", (Role.USER_ADMIN_STATE,), "WA"),
     ("ed-admin", "Demo Government Administrator", (Role.GOVERNMENT_ADMIN,), "national"),
 )
 
@@ -55,10 +61,11 @@ class DemoCredentials:
             f"ingested from {loaded.files} native state files ({loaded.rejected} rejected); "
             f"{loaded.consolidated} consolidated records (cross-state matching comes with "
             "identity resolution)",
-            f"  serving at {url}   (API docs: {url}/docs, health: {url}/healthz)",
+            f"  serving at {url}   (web UI: {url}/, API docs: {url}/docs, health: {url}/healthz)",
             "",
-            "  demo users (username / password):",
-            *(f"    {name:<12} {password}" for name, password in self.users.items()),
+            "  demo users (username / password; the rules of behaviour are accepted at first "
+            "sign-in):",
+            *(f"    {name:<14} {password}" for name, password in self.users.items()),
             "",
             "  demo client (OAuth2 client credentials):",
             f"    client_id:     {self.client_id}",

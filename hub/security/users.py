@@ -69,6 +69,8 @@ class User(StoredModel):
     locked_until: datetime | None = None
     rules_of_behaviour_accepted_at: datetime | None = None
     last_login_at: datetime | None = None
+    # Raised by `end_sessions`: a UI session issued under an older generation is no longer valid.
+    session_generation: int = 0
     created_at: datetime
     updated_at: datetime
 
@@ -233,6 +235,18 @@ def needs_rules_of_behaviour(user: User, *, now: datetime, settings: Settings) -
 def accept_rules_of_behaviour(users: UserRecords, username: str, *, now: datetime) -> User:
     now = as_utc(now)
     return _change(users, username, {"rules_of_behaviour_accepted_at": now, "updated_at": now})
+
+
+def end_sessions(users: UserRecords, username: str, *, now: datetime) -> User:
+    """End every UI session of the account (sign-out, password change): sessions carry the
+    generation they were issued under, and this moves it on. $inc, so two ends never collide."""
+    return User.from_document(
+        users.update(
+            username.strip().lower(),
+            {"updated_at": as_utc(now)},
+            increment={"session_generation": 1},
+        )
+    )
 
 
 def disable(users: UserRecords, username: str, *, now: datetime) -> User:

@@ -1,8 +1,17 @@
-"""Browser tests drive Debian's Chromium through Playwright (never a downloaded browser)."""
+"""Browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+
+A failing test keeps a screenshot of each open page in `var/browser-failures/` (or
+`MSIX_SCREENSHOT_DIR`); the report names the files.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,3 +45,29 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-quic",
         ],
     }
+
+
+def _screenshot_dir(config: pytest.Config) -> Path:
+    configured = os.environ.get("MSIX_SCREENSHOT_DIR")
+    return Path(configured) if configured else config.rootpath / "var" / "browser-failures"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep a screenshot of every open page when a browser test fails (before pages close)."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    folder = _screenshot_dir(item.config)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
+    saved: list[str] = []
+    for n, context in enumerate(page.context.browser.contexts):
+        for m, open_page in enumerate(context.pages):
+            path = folder / f"{stem}-{n}-{m}.png"
+            with contextlib.suppress(Exception):  # a crashed page must not hide the failure
+                open_page.screenshot(path=str(path), full_page=True)
+                saved.append(str(path))
+    report.sections.append(("screenshots", "\n".join(saved) or "none could be taken"))
