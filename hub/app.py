@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub import __version__, web
-from hub.api import auth, fhir, ingest
+from hub.api import auth, fhir, ingest, messages
 from hub.api.errors import install_error_handlers
 from hub.config import Settings, ensure_secret, load_settings
 from hub.store import Store
@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth.router)
     app.include_router(ingest.router)
+    app.include_router(messages.router)
     app.include_router(fhir.router)
     app.include_router(web.router)
     app.mount(web.STATIC_PATH, web.static_files(), name="static")

@@ -12,6 +12,7 @@ import typer
 
 from hub.cli.accounts import clients_app, users_app
 from hub.cli.identity import identity_app
+from hub.cli.messages import inbox, send
 from hub.config import Settings, load_settings
 from hub.errors import HubError
 
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.command("send")(send)
+app.command("inbox")(inbox)
 app.add_typer(identity_app, name="identity")
 
 DataDir = Annotated[

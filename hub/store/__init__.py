@@ -19,6 +19,8 @@ from hub.store.engine import Document, Engine
 from hub.store.errors import translate_errors
 from hub.store.fhir import FhirRepository, SearchProjection, StoredResource
 from hub.store.ingest import IngestRepository
+from hub.store.lookups import RecordLookup
+from hub.store.messages import MessageRepository
 from hub.store.records import SaveResult, StateRecordRepository, StoredRecord
 from hub.store.schema import ensure_schema
 from hub.store.students import StudentRepository, is_valid_msix_id, link_key
@@ -41,6 +43,8 @@ class Store:
         self.users = UserRepository(self.engine)
         self.clients = ClientRepository(self.engine)
         self.assertions = AssertionReplayRepository(self.engine)
+        self.messages = MessageRepository(self.engine)
+        self.lookups = RecordLookup(self.engine)
         self.worklist = WorklistRepository(self.engine)
         self.call(self._ensure_schema)
 
@@ -80,6 +84,8 @@ __all__ = [
     "Engine",
     "FhirRepository",
     "IngestRepository",
+    "MessageRepository",
+    "RecordLookup",
     "SaveResult",
     "SearchProjection",
     "StateRecordRepository",

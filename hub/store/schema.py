@@ -53,7 +53,18 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     ),
     # Pairs of state records an administrator decided are different children.
     "do_not_link": (Index((("keys", ASC),)),),
-    "messages": (Index((("sender", ASC), ("message_id", ASC)), unique=True),),
+    # Every XML message received, with its answer. (sender organisation, MessageId) is unique by
+    # `_id` (`sender#message id`), not by a unique index, for the reason given for state_records.
+    "messages": (Index((("message_id", ASC), ("sender", ASC))),),
+    # Messages delivered to a jurisdiction (`_id` is `mailbox#message id`): pulled, acknowledged,
+    # pushed with retries.
+    "mailbox": (
+        Index((("mailbox", ASC), ("status", ASC), ("received_at", ASC))),
+        Index((("mailbox", ASC), ("received_at", ASC))),
+        Index((("status", ASC), ("next_attempt_at", ASC))),
+    ),
+    # Push endpoint of each mailbox that registered one (`_id` is the mailbox).
+    "push_endpoints": (),
     "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
     # Records an ingest rejected, with their issues and source values, keyed by state record
     # (`STATE:state student id`) so that a corrected resend resolves them.
@@ -68,6 +79,11 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     ),
 }
 
+# Indexes earlier versions created, dropped at start-up where still present.
+RETIRED: dict[str, tuple[str, ...]] = {
+    "messages": ("sender_1_message_id_1",),
+}
+
 
 def ensure_schema(db: Db) -> None:
     """Create every collection and index; safe to run at every start and from several processes."""
@@ -77,6 +93,9 @@ def ensure_schema(db: Db) -> None:
             db.create_collection(name)
         collection = db[name]
         present = set(collection.index_information())
+        for retired in RETIRED.get(name, ()):
+            if retired in present:
+                collection.drop_index(retired)
         for index in indexes:
             if index.index_name not in present:
                 collection.create_index(

@@ -1,0 +1,92 @@
+"""`msix send` and `msix inbox` against the real app served on a loopback port."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from hub.cli import app as cli
+from hub.messages.bodies import Body, MoveNotification, Ping, StudentRef, message_type_of
+from hub.messages.body_xml import body_element
+from hub.messages.envelope import HUB, Header, Party, build_message, new_message_id, parse_message
+from hub.security import Jurisdiction, create_client
+from hub.store import Store
+
+SCOPES = ["msix/messages.write", "msix/messages.read"]
+
+
+def _credentials(app: FastAPI, state: str) -> list[str]:
+    store: Store = app.state.store
+    client_id = f"{state.lower()}-cli-school"
+    _, secret = store.call(
+        lambda: create_client(
+            store.clients,
+            name=f"{state} school (synthetic)",
+            scopes=SCOPES,
+            jurisdiction=Jurisdiction(state=state),
+            now=datetime.now(UTC),
+            client_id=client_id,
+        )
+    )
+    assert secret is not None
+    return ["--client-id", client_id, "--client-secret", secret]
+
+
+def _message(body: Body, state: str) -> tuple[str, bytes]:
+    header = Header(
+        message_id=new_message_id(),
+        message_type=message_type_of(body),
+        sender=Party(state, "urn:msix:nces-lea", f"{state}0001"),
+        receiver=HUB,
+        created=datetime.now(UTC),
+    )
+    return header.message_id, build_message(header, body_element(body))
+
+
+def test_send_prints_a_checked_answer(app: FastAPI, live_server: str, tmp_path: Path) -> None:
+    _, data = _message(Ping("cli"), "TX")
+    path = tmp_path / "ping.xml"
+    path.write_bytes(data)
+    result = CliRunner().invoke(
+        cli, ["send", str(path), "--to", live_server, *_credentials(app, "TX")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "<Acknowledgement>" in result.stdout
+    assert "Acknowledgement (valid)" in result.stderr
+
+
+def test_send_exits_1_on_an_error_answer(app: FastAPI, live_server: str, tmp_path: Path) -> None:
+    _, data = _message(Ping("not mine"), "CA")
+    path = tmp_path / "ping.xml"
+    path.write_bytes(data)
+    result = CliRunner().invoke(
+        cli, ["send", str(path), "--to", live_server, *_credentials(app, "TX")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Error Security" in result.stderr
+
+
+def test_inbox_lists_saves_and_acknowledges(app: FastAPI, live_server: str, tmp_path: Path) -> None:
+    store: Store = app.state.store
+    message_id, data = _message(
+        MoveNotification(StudentRef(msix_id="104729384756"), "TX", "WA"), "TX"
+    )
+    fields = {"message_type": "MoveNotification", "message": data, "expires": None}
+    store.call(store.messages.deliver, "WA", message_id, fields, now=datetime.now(UTC))
+    credentials = _credentials(app, "WA")
+    saved = tmp_path / "saved"
+    result = CliRunner().invoke(
+        cli, ["inbox", "--to", live_server, *credentials, "--save", str(saved), "--ack"]
+    )
+    assert result.exit_code == 0, result.output
+    assert message_id in result.stdout
+    assert "MoveNotification" in result.stdout
+    kept = (saved / f"{message_id.removeprefix('urn:uuid:')}.xml").read_bytes()
+    original = parse_message(data, max_bytes=len(data))
+    assert parse_message(kept, max_bytes=len(data)).header == original.header
+    entry = store.call(store.messages.entry, "WA", message_id)
+    assert entry is not None
+    assert entry["status"] == "acknowledged"
