@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from hub.cli.accounts import clients_app, users_app
+from hub.cli.conformance import conformance_app
 from hub.cli.identity import identity_app
 from hub.cli.messages import inbox, send
 from hub.config import Settings, load_settings
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.add_typer(conformance_app, name="conformance")
 app.command("send")(send)
 app.command("inbox")(inbox)
 app.add_typer(identity_app, name="identity")
