@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hub.identity import (
+    ChildCandidate,
+    Guard,
+    LinkedRecord,
+    Profile,
+    Zone,
+    decide,
+    load_model,
+)
+from tests.unit.identity.conftest import MakeProfile
+
+MODEL = load_model()
+
+
+def child(msix_id: str, *profiles: Profile) -> ChildCandidate:
+    return ChildCandidate(
+        msix_id,
+        tuple(LinkedRecord(p.state or "", p.state_student_id or "", p) for p in profiles),
+    )
+
+
+def test_no_candidates_makes_a_new_child(profile: MakeProfile) -> None:
+    decision = decide(profile(), [], MODEL)
+    assert decision.zone is Zone.NEW
+    assert decision.msix_id is None
+
+
+def test_same_child_from_another_state_links(profile: MakeProfile) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    incoming = profile(
+        state="WA", sid="WA1", first_name="Lupe", middle_name=None, last_name_1="Delacruz",
+        last_name_2=None, birth_date="2014-07-03",
+    )  # fmt: skip
+    decision = decide(incoming, [known], MODEL)
+    assert decision.zone is Zone.LINK
+    assert decision.msix_id == "100000000001"
+    assert not decision.guards
+
+
+def test_a_stranger_is_a_new_child(profile: MakeProfile) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    stranger = profile(
+        state="WA", sid="WA1", first_name="Sofía", middle_name=None, last_name_1="Ramos",
+        last_name_2="Luna", birth_date="2011-10-02", birth_city="Pharr", parents=[],
+    )  # fmt: skip
+    assert decide(stranger, [known], MODEL).zone is Zone.NEW
+
+
+@pytest.mark.parametrize("flagged", [True, False])
+def test_twin_is_never_auto_linked(profile: MakeProfile, flagged: bool) -> None:
+    # Same surnames, parents, birth date and place; only the given name and sex differ.
+    sister = profile(state="TX", sid="TX1", multiple_birth=flagged)
+    brother = profile(
+        state="WA", sid="WA1", first_name="José", middle_name="Ángel", sex="Male",
+        multiple_birth=flagged,
+    )  # fmt: skip
+    decision = decide(brother, [child("100000000001", sister)], MODEL)
+    assert decision.zone is not Zone.LINK
+    if decision.zone is Zone.REVIEW:
+        assert Guard.TWIN_OR_SIBLING in decision.guards
+
+
+def test_twin_sharing_a_devotional_first_name_is_not_auto_linked(profile: MakeProfile) -> None:
+    sister = profile(state="TX", sid="TX1", middle_name="Fernanda", multiple_birth=True)
+    twin = profile(state="WA", sid="WA1", middle_name=None, multiple_birth=True)
+    decision = decide(twin, [child("100000000001", sister)], MODEL)
+    assert decision.zone is not Zone.LINK
+
+
+def test_twin_known_to_the_hub_turns_a_partial_name_match_into_review(
+    profile: MakeProfile,
+) -> None:
+    guadalupe = child("100000000001", profile(state="TX", sid="TX1"))
+    fernanda = child("100000000002", profile(state="TX", sid="TX2", middle_name="Fernanda"))
+    only_maria = profile(state="WA", sid="WA1", middle_name=None)
+    decision = decide(only_maria, [guadalupe, fernanda], MODEL)
+    assert decision.zone is Zone.REVIEW
+
+
+def test_conflicting_id_from_the_same_state_blocks_an_auto_link(profile: MakeProfile) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    decision = decide(profile(state="TX", sid="TX2"), [known], MODEL)
+    assert decision.zone is Zone.REVIEW
+    assert Guard.SAME_STATE_CONFLICT in decision.guards
+
+
+def test_shared_alternate_id_from_the_same_state_is_no_conflict(profile: MakeProfile) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    again = profile(state="TX", sid="TX2", alternate_ids=[{"state": "TX", "value": "TX1"}])
+    decision = decide(again, [known], MODEL)
+    assert decision.zone is Zone.LINK
+
+
+@pytest.mark.parametrize("placeholder", ["BABY GIRL", "TWIN A", "UNKNOWN"])
+def test_placeholder_name_never_auto_links(profile: MakeProfile, placeholder: str) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    baby = profile(state="WA", sid="WA1", first_name=placeholder, middle_name=None)
+    assert decide(baby, [known], MODEL).zone is not Zone.LINK
+    # Nor does a placeholder already linked decide for a newcomer.
+    placeholder_child = child("100000000002", baby)
+    assert decide(profile(state="FL", sid="FL1"), [placeholder_child], MODEL).zone is not Zone.LINK
+
+
+def test_placeholder_birth_date_adds_no_weight(profile: MakeProfile) -> None:
+    known = profile(state="TX", sid="TX1", birth_date="2014-01-01")
+    other = profile(state="WA", sid="WA1", birth_date="2014-01-01")
+    score = MODEL.score(known, other)
+    birth = [c.name for c in MODEL.comparisons.comparisons].index("birth_date")
+    assert score.weights[birth] == 0.0
+
+
+def test_two_children_in_the_link_zone_are_ambiguous(profile: MakeProfile) -> None:
+    first = child("100000000001", profile(state="TX", sid="TX1"))
+    second = child("100000000002", profile(state="FL", sid="FL1"))
+    decision = decide(profile(state="WA", sid="WA1"), [first, second], MODEL)
+    assert decision.zone is Zone.REVIEW
+    assert Guard.AMBIGUOUS in decision.guards
+
+
+def test_best_linked_record_decides_for_the_child(profile: MakeProfile) -> None:
+    stale = profile(
+        state="TX", sid="TX1", first_name="Paola", middle_name=None, birth_date="2010-05-05"
+    )
+    good = profile(state="FL", sid="FL1")
+    decision = decide(profile(state="WA", sid="WA1"), [child("100000000001", stale, good)], MODEL)
+    assert decision.zone is Zone.LINK
+    assert decision.candidates[0].record == ("FL", "FL1")
+
+
+def test_inactive_records_are_not_compared(profile: MakeProfile) -> None:
+    record = profile(state="TX", sid="TX1")
+    retired = ChildCandidate("100000000001", (LinkedRecord("TX", "TX1", record, active=False),))
+    assert decide(profile(state="WA", sid="WA1"), [retired], MODEL).zone is Zone.NEW
+
+
+def test_decision_explains_every_comparison_as_json(profile: MakeProfile) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    decision = decide(profile(state="TX", sid="TX2"), [known], MODEL)
+    payload = json.loads(json.dumps(decision.to_json()))
+    assert payload["zone"] == "review"
+    assert payload["guards"] == [Guard.SAME_STATE_CONFLICT]
+    candidate = payload["candidates"][0]
+    assert candidate["matched_record"] == {"state": "TX", "state_student_id": "TX1"}
+    names = [c["comparison"] for c in candidate["comparisons"]]
+    assert names == [c.name for c in MODEL.comparisons.comparisons]
+    assert sum(c["weight"] for c in candidate["comparisons"]) == pytest.approx(
+        candidate["total"] - MODEL.prior_weight, abs=0.05
+    )
+    assert payload["thresholds"] == {"link": MODEL.zones.link, "review": MODEL.zones.review}
