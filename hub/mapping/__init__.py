@@ -12,7 +12,7 @@ registry and the schema by `python -m hub.mapping.docs > docs/mappings.md`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
@@ -31,6 +31,7 @@ __all__ = [
     "MAPPINGS_DIR",
     "TRANSFORMS",
     "FileRejected",
+    "MappedFile",
     "MappedRecord",
     "Mapping",
     "load_mapping",
@@ -42,7 +43,7 @@ __all__ = [
 
 def map_file(
     mapping: Mapping, source: Path | IO[bytes], *, today: date | None = None
-) -> Iterator[MappedRecord]:
+) -> MappedFile:
     """Map a native file, one child at a time, in constant memory.
 
     Yields a `MappedRecord` per child in file order (`record_number` is the child's 1-based
@@ -51,22 +52,42 @@ def map_file(
     XML, a header or trailer that does not reconcile with the file, more children than the
     mapping's `file.limits`) raises `FileRejected`, possibly after records were yielded and
     possibly only at the very end (counts), so callers keep what they got until the iterator
-    ends. `today` is the day dates are judged against (default: today).
+    ends. `today` is the day dates are judged against (default: today). Once the header has
+    been read, the iterator's `submitted_at` is the submission time its `submitted` check names.
     """
-    day = today if today is not None else date.today()
-    if isinstance(source, Path):
-        with source.open("rb") as stream:
-            yield from _map_stream(mapping, stream, source.name, day)
-    else:
-        name = getattr(source, "name", None)
-        shown = Path(name).name if isinstance(name, str) and name else None
-        yield from _map_stream(mapping, source, shown, day)
+    return MappedFile(mapping, source, today if today is not None else date.today())
+
+
+class MappedFile(Iterator[MappedRecord]):
+    """The records of one mapped file, and what its header said (`submitted_at`)."""
+
+    def __init__(self, mapping: Mapping, source: Path | IO[bytes], today: date) -> None:
+        self._checker = FileChecker(mapping)
+        self._records = self._read(mapping, source, today)
+
+    @property
+    def submitted_at(self) -> datetime | None:
+        """The header's submission time, as the state wrote it (no time zone is given)."""
+        return self._checker.submitted_at
+
+    def __next__(self) -> MappedRecord:
+        return next(self._records)
+
+    def _read(
+        self, mapping: Mapping, source: Path | IO[bytes], today: date
+    ) -> Iterator[MappedRecord]:
+        if isinstance(source, Path):
+            with source.open("rb") as stream:
+                yield from _map_stream(mapping, self._checker, stream, source.name, today)
+        else:
+            name = getattr(source, "name", None)
+            shown = Path(name).name if isinstance(name, str) and name else None
+            yield from _map_stream(mapping, self._checker, source, shown, today)
 
 
 def _map_stream(
-    mapping: Mapping, stream: IO[bytes], name: str | None, today: date
+    mapping: Mapping, checker: FileChecker, stream: IO[bytes], name: str | None, today: date
 ) -> Iterator[MappedRecord]:
-    checker = FileChecker(mapping)
     if mapping.format == "xml":
         assert mapping.xslt is not None
         assert mapping.record_element is not None

@@ -110,6 +110,7 @@ class FileChecker:
         self._header: _Found | None = None
         self._trailer: _Found | None = None
         self._trailer_seen = False
+        self.submitted_at: datetime | None = None  # the header's submission time, once read
 
     @property
     def rejected(self) -> bool:
@@ -257,6 +258,8 @@ class FileChecker:
         if value is None:
             message = f"{check.field} is {text!r}, not a date or time in the format {fmt}"
             self._add(summary, "format", message, check.field, found.line)
+        elif check.submitted:
+            self.submitted_at = value
         if check.before is None:
             return
         other = self._text(summary, found, check.before, "format")

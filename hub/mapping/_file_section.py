@@ -112,6 +112,10 @@ def _summary(
         _check(item, fmt, own, (*pointer, "checks", index), locator, loaded)
         for index, item in enumerate(as_list(raw.get("checks")))
     ]
+    if sum(1 for check in checks if check is not None and check.submitted) > 1:
+        message = "only one check can say submitted: a file has one submission time"
+        locator.add((*pointer, "checks"), message, "map.file")
+        ok = False
     if not ok or None in checks or ("rows" in raw and rows is None):
         return None
     element = raw.get("element")
@@ -174,6 +178,11 @@ def _check(
     if before is not None and kind != "format":
         locator.add((*pointer, "before"), "before: goes with format:", "map.file")
         ok = False
+    submitted = raw.get("submitted") is True
+    if submitted and (kind != "format" or "header" not in pointer):
+        message = "submitted: goes with format:, in the header"
+        locator.add((*pointer, "submitted"), message, "map.file")
+        ok = False
     if kind == "counts" and argument == "rows" and fmt == "xml":
         locator.add((*pointer, "counts"), "with format xml a count is of children only", "map.file")
         ok = False
@@ -198,4 +207,5 @@ def _check(
         kind=cast(CheckKind, kind),
         argument=argument if isinstance(argument, str) else "",
         before=before if isinstance(before, str) else None,
+        submitted=submitted,
     )

@@ -160,12 +160,14 @@ class FileCheck:
     """One check of a header or trailer field (`file.header.checks[]`): exactly one kind.
 
     `argument` is the text of `equals`, what `counts` counts (`children` or `rows`), or the
-    `format`; `before` names the field a `format` check's value must come before."""
+    `format`; `before` names the field a `format` check's value must come before; `submitted`
+    marks the header's submission time."""
 
     field: str
     kind: CheckKind
     argument: str = ""
     before: str | None = None
+    submitted: bool = False
 
 
 @dataclass(frozen=True)

@@ -215,8 +215,23 @@ def element_name(field_name: str) -> str:
 
 
 @cache
-def _fields_by_element(model: type[BaseModel]) -> dict[str, str]:
-    return {element_name(name): name for name in model.model_fields}
+def _fields_by_element(model: type[BaseModel]) -> dict[str, tuple[str, Any]]:
+    """Each element name of `model`'s fields: the field and its annotation."""
+    return {
+        element_name(name): (name, info.annotation) for name, info in model.model_fields.items()
+    }
+
+
+@cache
+def _value_shape(annotation: Any) -> tuple[str, Any]:
+    # Read per element of every record, so the typing introspection is done once per annotation.
+    inner = without_none(annotation)
+    if get_origin(inner) is list:
+        (item,) = get_args(inner)
+        return "list", item
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return "model", inner
+    return "text", None
 
 
 def _read_model(
@@ -226,34 +241,34 @@ def _read_model(
     data: dict[str, Any] = {}
     for child in element.iterchildren(tag=etree.Element):
         qname = etree.QName(child)
-        name = fields.get(qname.localname) if qname.namespace == NAMESPACE else None
+        known = fields.get(qname.localname) if qname.namespace == NAMESPACE else None
+        name = known[0] if known is not None else None
         where = f"{path}.{name}" if path and name else (name or qname.localname)
-        if name is None or name in data:
+        if known is None or name in data:
             problem = "unknown" if name is None else "repeated"
             message = f"the stylesheet wrote a {problem} element {qname.localname}"
             issues.append(error(IssueCode.STRUCTURE, message, where, "map.xslt"))
-        elif name not in _SKIPPED_FIELDS:
-            data[name] = _read_value(model.model_fields[name].annotation, child, where, issues)
+        elif known[0] not in _SKIPPED_FIELDS:
+            data[known[0]] = _read_value(known[1], child, where, issues)
     return data
 
 
 def _read_value(annotation: Any, element: etree._Element, path: str, issues: list[Issue]) -> Any:
     if element.get(_XSI_NIL) in ("true", "1"):
         return None
-    inner = without_none(annotation)
-    if get_origin(inner) is list:
-        (item,) = get_args(inner)
+    shape, inner = _value_shape(annotation)
+    if shape == "list":
         items = []
         for index, child in enumerate(element.iterchildren(tag=etree.Element)):
             where = f"{path}[{index}]"
-            if etree.QName(child).localname != item.__name__:
+            if etree.QName(child).localname != inner.__name__:
                 message = (
-                    f"the stylesheet wrote {etree.QName(child).localname}, not {item.__name__}"
+                    f"the stylesheet wrote {etree.QName(child).localname}, not {inner.__name__}"
                 )
                 issues.append(error(IssueCode.STRUCTURE, message, where, "map.xslt"))
                 continue
-            items.append(_read_model(item, child, where, issues))
+            items.append(_read_model(inner, child, where, issues))
         return items
-    if isinstance(inner, type) and issubclass(inner, BaseModel):
+    if shape == "model":
         return _read_model(inner, element, path, issues)
     return element.text or ""

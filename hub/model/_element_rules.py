@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import get_args
 
 from pydantic import BaseModel
 
@@ -43,7 +45,7 @@ _SHOWN = 20
 def walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
     """Every model in the tree under `model`, with its dotted path (`enrollments[2]`)."""
     yield path, model
-    for name in type(model).model_fields:
+    for name in _nested_fields(type(model)):
         value = getattr(model, name)
         where = f"{path}.{name}" if path else name
         if isinstance(value, BaseModel):
@@ -54,6 +56,20 @@ def walk(model: BaseModel, path: str = "") -> Iterator[tuple[str, BaseModel]]:
                     yield from walk(item, f"{where}[{index}]")
 
 
+@cache
+def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` whose type can hold a model (the only ones `walk` descends into)."""
+    return tuple(
+        name for name, info in model.model_fields.items() if _may_hold_model(info.annotation)
+    )
+
+
+def _may_hold_model(annotation: object) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_may_hold_model(argument) for argument in get_args(annotation))
+
+
 def latest_event_date(record: BaseModel, today: date) -> date:
     """The latest date on which something in the record happened, and never after `today`.
 
@@ -62,14 +78,22 @@ def latest_event_date(record: BaseModel, today: date) -> date:
     """
     latest: date | None = None
     for _, model in walk(record):
-        for element in elements_of(type(model)):
-            key = (type(model), element.field)
-            if element.kind != "D8" or key in _MAY_BE_FUTURE or key == _BIRTH_DATE:
-                continue
-            value = getattr(model, element.field)
+        for name in _event_date_fields(type(model)):
+            value = getattr(model, name)
             if isinstance(value, date) and (latest is None or value > latest):
                 latest = value
     return today if latest is None else min(latest, today)
+
+
+@cache
+def _event_date_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        element.field
+        for element in elements_of(model)
+        if element.kind == "D8"
+        and (model, element.field) not in _MAY_BE_FUTURE
+        and (model, element.field) != _BIRTH_DATE
+    )
 
 
 def shown(value: str) -> str:
@@ -82,21 +106,60 @@ def element_issues(
     model: BaseModel, path: str, *, today: date, birth_date: date | None
 ) -> list[Issue]:
     """Issues of every MDE field of `model` alone (not of nested models)."""
+    # Ingest checks every element of every record, and nearly all pass: each check first asks a
+    # cheap question whose yes means its full check would find nothing (a `_..._ok` below), and
+    # only a no runs the full check, which alone words the issues.
     issues: list[Issue] = []
     for element in elements_of(type(model)):
         value = getattr(model, element.field)
         if value is None:
             continue
-        where = f"{path}.{element.field}" if path else element.field
-        if element.codeset is not None and isinstance(value, str):
-            issues.extend(_code_issues(model, element, value, where, today))
-        if element.field != _RECORD_ID:
-            issues.extend(_size_issues(element, value, where))
+        if (
+            element.codeset is not None
+            and isinstance(value, str)
+            and not _code_ok(model, element.codeset, value, today)
+        ):
+            issues.extend(_code_issues(model, element, value, _where(path, element), today))
+        if element.field != _RECORD_ID and not _size_ok(element, value):
+            issues.extend(_size_issues(element, value, _where(path, element)))
         if isinstance(value, date):
-            issues.extend(_date_issues(model, element, value, where, today, birth_date))
+            if not _date_ok(model, element, value, today, birth_date):
+                where = _where(path, element)
+                issues.extend(_date_issues(model, element, value, where, today, birth_date))
         elif element.kind == "YM" and isinstance(value, str):
-            issues.extend(_month_issues(element, value, where, today, birth_date))
+            issues.extend(_month_issues(element, value, _where(path, element), today, birth_date))
     return issues
+
+
+def _where(path: str, element: Element) -> str:
+    return f"{path}.{element.field}" if path else element.field
+
+
+def _code_ok(model: BaseModel, codeset_name: str, value: str, today: date) -> bool:
+    """Whether `_code_issues` would find nothing: the code is in its set and valid then."""
+    dated_by = _CODE_DATE.get(type(model))
+    on = getattr(model, dated_by) if dated_by is not None else today
+    return codeset(codeset_name).contains(value, on if isinstance(on, date) else None)
+
+
+def _size_ok(element: Element, value: object) -> bool:
+    """Whether `_size_issues` would find nothing (decided here for text, the common case)."""
+    if not isinstance(value, str):
+        return not isinstance(value, Decimal | int) or isinstance(value, bool)
+    if element.length is not None and len(value) > element.length:
+        return False
+    return element.kind != "N" or _DIGITS.match(value) is not None
+
+
+def _date_ok(
+    model: BaseModel, element: Element, value: date, today: date, birth_date: date | None
+) -> bool:
+    """Whether `_date_issues` would find nothing."""
+    return (
+        (value <= today or (type(model), element.field) in _MAY_BE_FUTURE)
+        and value >= EARLIEST_DATE
+        and (birth_date is None or value >= birth_date)
+    )
 
 
 def _code_issues(

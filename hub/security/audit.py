@@ -51,6 +51,8 @@ class AuditAction(StrEnum):
     LOGIN = "login"
     LOGOUT = "logout"
     TOKEN = "token"  # noqa: S105 (an action name)
+    INGEST = "ingest"  # a state file submitted (accepted, partly or rejected)
+    RETRACT = "retract"  # a state record deleted by its state's file
 
 
 class AuditOutcome(IntEnum):
@@ -72,6 +74,7 @@ _PATIENT_RECORD = _coding(DICOM, "110110", "Patient Record")
 _SECURITY_ATTRIBUTES = _coding(DICOM, "110137", "User Security Attributes Changed")
 _LOGIN = _coding(DICOM, "110122", "Login")
 _LOGOUT = _coding(DICOM, "110123", "Logout")
+_IMPORT = _coding(DICOM, "110107", "Import")
 
 
 def _rest(code: str) -> dict[str, str]:
@@ -98,6 +101,8 @@ _CODES: Mapping[AuditAction, _Codes] = {
     AuditAction.LOGIN: _Codes(_USER_AUTHENTICATION, (_LOGIN,), "E"),
     AuditAction.LOGOUT: _Codes(_USER_AUTHENTICATION, (_LOGOUT,), "E"),
     AuditAction.TOKEN: _Codes(_USER_AUTHENTICATION, (_LOGIN,), "E"),
+    AuditAction.INGEST: _Codes(_IMPORT, (), "C"),
+    AuditAction.RETRACT: _Codes(_PATIENT_RECORD, (), "D"),
 }
 
 

@@ -5,8 +5,9 @@ sends. Records are read one line at a time (constant memory) and come out as `Ma
 with located issues: `record[<n>].<path>`, `n` counting records (blank lines are skipped).
 
 A line that is not a JSON object, or a record the model refuses, is a record-level issue: it
-never sinks the rest of the file. Bytes that are not UTF-8, and a first record that is not JSON
-at all (most likely another format sent by mistake), reject the file as a whole.
+never sinks the rest of the file. Bytes that are not UTF-8, a first record that is not JSON at
+all (most likely another format sent by mistake), and more than 40,000 children (DOMAIN.md §4,
+the limit every mapping's `file.limits` declares too) reject the file as a whole.
 """
 
 from __future__ import annotations
@@ -25,28 +26,36 @@ from hub.model import Action, StudentRecord, check_record, parse_record
 from hub.services.ingest import FileRejected, MappedRecord, Timings
 
 FORMAT = "canonical-jsonl"
+MAX_CHILDREN = 40_000  # a file, as for every native format (DOMAIN.md §4)
 _BOM = b"\xef\xbb\xbf"
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _VALUE_CHARS = 200
 
 
 def read_canonical_jsonl(
-    source: Path | IO[bytes], *, today: date | None = None, timings: Timings | None = None
+    source: Path | IO[bytes],
+    *,
+    today: date | None = None,
+    timings: Timings | None = None,
+    max_children: int = MAX_CHILDREN,
 ) -> Iterator[MappedRecord]:
     """Yield one `MappedRecord` per non-blank line of `source`.
 
     `today` is the day dates are judged against (default: today). With `timings`, the model
     rules' time is added to `timings.validation` (the pipeline counts the rest as mapping).
+    A record past `max_children` raises `FileRejected` (the pipeline then stores nothing).
     """
     day = today if today is not None else date.today()
     if isinstance(source, Path):
         with source.open("rb") as stream:
-            yield from _records(stream, day, timings or Timings())
+            yield from _records(stream, day, timings or Timings(), max_children)
     else:
-        yield from _records(source, day, timings or Timings())
+        yield from _records(source, day, timings or Timings(), max_children)
 
 
-def _records(stream: IO[bytes], today: date, timings: Timings) -> Iterator[MappedRecord]:
+def _records(
+    stream: IO[bytes], today: date, timings: Timings, max_children: int
+) -> Iterator[MappedRecord]:
     number = 0
     for line_number, raw in enumerate(stream, start=1):
         line = raw.removeprefix(_BOM) if line_number == 1 else raw
@@ -66,6 +75,18 @@ def _records(stream: IO[bytes], today: date, timings: Timings) -> Iterator[Mappe
         if not text.strip():
             continue
         number += 1
+        if number > max_children:
+            raise FileRejected(
+                [
+                    error(
+                        IssueCode.BUSINESS_RULE,
+                        f"the file holds more than {max_children:,} children; at most "
+                        f"{max_children:,} a file: split it",
+                        f"line {line_number}",
+                        "file.children-limit",
+                    )
+                ]
+            )
         try:
             data = orjson.loads(text)
         except orjson.JSONDecodeError as exc:

@@ -8,6 +8,15 @@ the data dir. With those two rules, several API processes can share one data dir
 
 With `MSIX_MONGODB_URI` set, pymongo is thread-safe and MongoDB is atomic per document, so calls
 run on a small pool and the lock is a no-op.
+
+A unit of work (`with engine.batch():`) groups many writes. The embedded engine commits every
+document in its own SQLite transaction (litemongo's `TableDict.__setitem__` runs each write in
+`with connection:`), which costs more than the write; inside a batch those commits are deferred,
+the write lock is taken once, and at the end each collection file commits once, in
+`COMMIT_ORDER` (dependencies first). Collections are separate SQLite files, so a batch is atomic
+per collection, not across them: a process killed while committing leaves a prefix of
+`COMMIT_ORDER` committed. Callers design for exactly that (see hub/services/ingest/_apply.py).
+On MongoDB a batch changes nothing: repositories send their bulk writes as they go.
 """
 
 from __future__ import annotations
@@ -22,7 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import bson
 import pymongo
+import pymongo.errors
 from pymongo.database import Database
 
 from hub.config import Settings
@@ -34,6 +45,19 @@ Document = dict[str, Any]
 Db = Database[Document]
 
 _REAL_POOL_SIZE = 8
+
+# Which collection files a batch commits first: an MSIX ID before the child that holds it, a child
+# before the state records that point at it, state records before the FHIR resources made from
+# them, a superseded FHIR version's history copy before the current version that replaces it.
+# Collections not named here commit afterwards, in the order they were opened.
+COMMIT_ORDER = (
+    "msix_ids",
+    "students",
+    "state_records",
+    "fhir_history",
+    "fhir_resources",
+    "quarantine",
+)
 
 
 class Engine:
@@ -47,6 +71,7 @@ class Engine:
         self._lock_path: Path | None = None
         self._lock_file: Any = None
         self._lock_depth = 0
+        self._batch: _DeferredCommits | None = None
         self._client: Any = None
         self._db: Db | None = None
         self._executor.submit(self._connect).result()
@@ -123,6 +148,179 @@ class Engine:
             self._lock_depth -= 1
             if self._lock_depth == 0:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """A unit of work: on the embedded engine, one write lock and one commit per collection.
+
+        Runs on the store thread. Reads inside see the batch's own writes. An exception rolls back
+        what is not committed yet (on the embedded engine; MongoDB keeps what was written, as it
+        would have without a batch). A batch inside a batch joins it.
+        """
+        if not self.embedded or self._batch is not None:
+            yield
+            return
+        with self.write_lock():
+            deferred = _DeferredCommits(self.db)
+            self._batch = deferred
+            try:
+                yield
+                deferred.commit()
+            finally:
+                # After an error, whatever is not committed yet: everything, or, when committing
+                # itself failed, the files after the ones committed (as after a kill).
+                deferred.rollback()
+                self._batch = None
+                deferred.restore()
+
+    @property
+    def in_batch(self) -> bool:
+        return self._batch is not None
+
+    def find_by_ids(self, collection: str, ids: list[Any]) -> list[Document]:
+        """The documents of these `_id`s that exist, on the store thread.
+
+        On the embedded engine they are read straight from the collection's table: a query
+        through the engine would build (and from then on maintain, on every insert) its
+        in-memory index of the whole collection, which a keyed read does not need.
+        """
+        if not ids:
+            return []
+        if self.embedded:
+            store: Any = self.db._store[collection]
+            return list(store._documents.get_many(ids))
+        return list(self.db[collection].find({"_id": {"$in": ids}}))
+
+    def insert_many(self, collection: str, docs: list[Document]) -> None:
+        """Insert documents that carry their `_id`, in order, on the store thread.
+
+        A taken `_id` raises `DuplicateKeyError`; documents before it may have been written
+        (inside an embedded batch, none of the call's are). Inside an embedded batch, into a
+        collection without unique indexes, the documents go straight into its SQLite table: the
+        embedded engine's per-document path (deep datetime patching, key checks, BSON encoded
+        twice) costs several times the write itself.
+        """
+        if not docs:
+            return
+        if self._batch is not None and self._batch.insert_many(collection, docs):
+            return
+        try:
+            self.db[collection].insert_many(docs, ordered=True)
+        except pymongo.errors.BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if errors and all(item.get("code") == _DUPLICATE_KEY for item in errors):
+                raise pymongo.errors.DuplicateKeyError(str(exc), _DUPLICATE_KEY) from exc
+            raise
+
+
+class _Uncommitted:
+    """Stands in for a collection file's sqlite3 connection inside litemongo's `with connection:`
+    blocks, so that a write leaves its transaction open instead of committing it."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> Any:
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None  # an error propagates; the batch rolls back
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+_DUPLICATE_KEY = 11000
+
+
+class _DeferredCommits:
+    """The collection files of one embedded database, their commits held until the batch ends.
+
+    Relies on litemongo 0.2's SQLite store: each collection store keeps its documents in a
+    `TableDict` whose `_connection` wraps every write in `with connection:`. Python's sqlite3
+    opens a transaction implicitly before a write, so with the commit held the writes of the
+    whole batch share one transaction per file.
+    """
+
+    def __init__(self, db: Db) -> None:
+        database_store: Any = db._store
+        self._database_store = database_store
+        for name in COMMIT_ORDER:
+            database_store[name]  # opens the file if this process has not yet
+        self._stores: list[Any] = sorted(
+            database_store._collections.values(),
+            key=lambda store: _commit_rank(store._path.name),
+        )
+        for store in self._stores:
+            store._documents._connection = _Uncommitted(store._connection)
+
+    def insert_many(self, collection: str, docs: list[Document]) -> bool:
+        """Write new documents into the collection's table and its query index directly.
+
+        What the engine's own insert would check is checked here: every `_id` is new (in the
+        table and within `docs`). False, writing nothing, where this path does not apply (a
+        collection with unique indexes, or one opened after the batch began); the caller then
+        inserts the ordinary way.
+        """
+        store = self._database_store._collections.get(collection)
+        if store is None or store not in self._stores:
+            return False
+        if any(index.get("unique") for index in store.indexes.values()):
+            return False
+        table = store._documents
+        keys = [table.encode_key(doc["_id"]) for doc in docs]
+        if len(set(keys)) != len(keys) or _taken(store._connection, table._table_name, keys):
+            raise pymongo.errors.DuplicateKeyError("E11000 duplicate key error", _DUPLICATE_KEY)
+        codec = table._codec_options
+        store._connection.executemany(
+            f"INSERT INTO {table._table_name} VALUES (?, ?)",  # noqa: S608
+            [
+                (key, bson.encode(doc, codec_options=codec))
+                for key, doc in zip(keys, docs, strict=True)
+            ],
+        )
+        if store._query_index is not None:
+            for key, doc in zip(keys, docs, strict=True):
+                store._query_index.add(key, doc)
+        return True
+
+    def commit(self) -> None:
+        for store in self._stores:
+            if store._connection.in_transaction:
+                _commit_file(store._path.name, store._connection)
+
+    def rollback(self) -> None:
+        for store in self._stores:
+            if store._connection.in_transaction:
+                store._connection.rollback()
+                store._query_index = None  # it holds the rolled-back documents; rebuilt on demand
+
+    def restore(self) -> None:
+        for store in self._stores:
+            if store._documents is not None:
+                store._documents._connection = store._connection
+
+
+def _taken(connection: Any, table: str, keys: list[str]) -> bool:
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        part = keys[start : start + _KEYS_PER_QUERY]
+        marks = ",".join("?" * len(part))
+        query = f"SELECT 1 FROM {table} WHERE _id IN ({marks}) LIMIT 1"  # noqa: S608
+        if connection.execute(query, part).fetchone() is not None:
+            return True
+    return False
+
+
+_KEYS_PER_QUERY = 500
+
+
+def _commit_file(collection: str, connection: Any) -> None:
+    # One function per file committed, so that tests can stop a batch between two files.
+    connection.commit()
+
+
+def _commit_rank(name: str) -> int:
+    return COMMIT_ORDER.index(name) if name in COMMIT_ORDER else len(COMMIT_ORDER)
 
 
 def locked(fn: Callable[..., T]) -> Callable[..., T]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReplaceOne, ReturnDocument
 
 from hub.store.engine import Document, Engine, locked
 from hub.store.students import link_key
@@ -69,8 +69,19 @@ class IngestRepository:
     @locked
     def quarantine(self, key: str, doc: Document) -> None:
         """Keep (or replace) the quarantined copy of one rejected record, open again."""
-        entry = {**doc, "_id": key, "status": "open"}
-        self._quarantine.replace_one({"_id": key}, entry, upsert=True)
+        self.quarantine_many([(key, doc)])
+
+    @locked
+    def quarantine_many(self, entries: list[tuple[str, Document]]) -> None:
+        """`quarantine` for many records in one bulk write (keys must differ)."""
+        if entries:
+            self._quarantine.bulk_write(
+                [
+                    ReplaceOne({"_id": key}, {**doc, "_id": key, "status": "open"}, upsert=True)
+                    for key, doc in entries
+                ],
+                ordered=True,
+            )
 
     @locked
     def resolve(

@@ -1,7 +1,7 @@
 """State records as received: keyed by state + state student id, every version kept.
 
-A version is one document, and adding a version is one insert guarded by a unique index on
-(state, state_student_id, version), so two writers can never both create version n. The current
+A version is one document whose `_id` is `STATE:state student id:version`, and adding a version is
+one insert of that `_id`, so two writers can never both create version n. The current
 record is simply the newest version: there is no "current" flag to get out of step. Re-sending
 identical content creates no version (content hash), so a retried or re-run ingest never
 duplicates.
@@ -64,6 +64,7 @@ LOOKUP: Any = _Lookup()
 class SaveResult:
     stored: StoredRecord
     created: bool  # False when the same content was already the current version
+    document: Document | None = None  # the new version's document, when `created`
 
 
 class StateRecordRepository:
@@ -74,28 +75,36 @@ class StateRecordRepository:
     def _records(self) -> Any:
         return self.engine.db["state_records"]
 
-    def current(self, state: str, state_student_id: str) -> StoredRecord | None:
-        doc = self._records.find_one(
-            {"state": state, "state_student_id": state_student_id}, sort=[("version", -1)]
+    def _versions(self, state: str, state_student_ids: list[str]) -> list[StoredRecord]:
+        # Queried by id alone and filtered on the state here: the embedded engine plans each
+        # field of a filter separately, and `state` would make every lookup O(records of the
+        # state). On MongoDB the (state_student_id, state, version) index serves this query.
+        query = (
+            {"state_student_id": state_student_ids[0]}
+            if len(state_student_ids) == 1
+            else {"state_student_id": {"$in": state_student_ids}}
         )
-        return None if doc is None else StoredRecord.from_doc(doc)
+        return [
+            StoredRecord.from_doc(doc) for doc in self._records.find(query) if doc["state"] == state
+        ]
+
+    def current(self, state: str, state_student_id: str) -> StoredRecord | None:
+        return self.current_many(state, [state_student_id]).get(state_student_id)
 
     def current_many(self, state: str, state_student_ids: list[str]) -> dict[str, StoredRecord]:
         """The current version of each of one state's records (absent ones are left out)."""
         latest: dict[str, StoredRecord] = {}
-        cursor = self._records.find(
-            {"state": state, "state_student_id": {"$in": state_student_ids}}
-        )
-        for doc in cursor:
-            stored = StoredRecord.from_doc(doc)
+        if not state_student_ids:
+            return latest
+        for stored in self._versions(state, state_student_ids):
             known = latest.get(stored.state_student_id)
             if known is None or known.version < stored.version:
                 latest[stored.state_student_id] = stored
         return latest
 
     def history(self, state: str, state_student_id: str) -> list[StoredRecord]:
-        cursor = self._records.find({"state": state, "state_student_id": state_student_id})
-        return [StoredRecord.from_doc(doc) for doc in cursor.sort("version", 1)]
+        versions = self._versions(state, [state_student_id])
+        return sorted(versions, key=lambda stored: stored.version)
 
     def for_child(self, msix_id: str) -> list[StoredRecord]:
         """The current version of every record linked to a child."""
@@ -124,12 +133,44 @@ class StateRecordRepository:
         """Add a version unless the content equals the current one. Idempotent under retry.
 
         `current` is the current version when the caller already read it (e.g. with
-        `current_many`); a stale one cannot win, because the version number is unique. `extra`
+        `current_many`); a stale one cannot win, because the version's `_id` is unique. `extra`
         adds fields to the version document (event dates, provenance) outside the content hash.
         """
-        digest = content_hash(record)
         if current is LOOKUP:
             current = self.current(state, state_student_id)
+        result = self.next_version(
+            state,
+            state_student_id,
+            record,
+            batch_id=batch_id,
+            msix_id=msix_id,
+            deleted=deleted,
+            now=now,
+            current=current,
+            extra=extra,
+        )
+        if result.document is not None:
+            self.insert_versions([result])
+        return result
+
+    def next_version(
+        self,
+        state: str,
+        state_student_id: str,
+        record: Document,
+        *,
+        current: StoredRecord | None,
+        batch_id: str | None = None,
+        msix_id: str | None = None,
+        deleted: bool = False,
+        now: datetime | None = None,
+        extra: Document | None = None,
+    ) -> SaveResult:
+        """What `save` would do, without writing: the version to add (`document`), if any.
+
+        For bulk writers: plan the versions of many records, then `insert_versions` them.
+        """
+        digest = content_hash(record)
         if current is not None and current.content_hash == digest and current.deleted == deleted:
             return SaveResult(current, created=False)
         version = 1 if current is None else current.version + 1
@@ -146,9 +187,20 @@ class StateRecordRepository:
             "msix_id": msix_id if msix_id is not None else (current and current.msix_id),
             "batch_id": batch_id,
         }
-        with translate_errors(f"version {version} of {state} record {state_student_id!r}"):
-            self._records.insert_one(doc)
-        return SaveResult(StoredRecord.from_doc(doc), created=True)
+        return SaveResult(StoredRecord.from_doc(doc), created=True, document=doc)
+
+    @locked
+    def insert_versions(self, planned: list[SaveResult]) -> None:
+        """Insert the versions `next_version` planned, in one bulk write.
+
+        A version someone else added meanwhile (its `_id` is taken) is a `ConflictError`.
+        """
+        docs = [result.document for result in planned if result.document is not None]
+        if not docs:
+            return
+        what = "a planned version" if len(docs) > 1 else f"version {docs[0]['_id']}"
+        with translate_errors(f"{what} of a state record"):
+            self.engine.insert_many("state_records", docs)
 
     @locked
     def link(self, state: str, state_student_id: str, msix_id: str | None) -> int:

@@ -2,26 +2,17 @@
 
 Events a re-run could write again get ids derived from what they record and are appended with
 `append_once`, so an interrupted ingest that is run again records each act exactly once.
-
-`hub.security.AuditAction` has no ingest actions yet, so the events are built with the standard
-builder and given the DICOM Import / Patient Record types here.
-TODO(lead): add `AuditAction.INGEST` and `AuditAction.RETRACT` to hub/security/audit.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from hub.security import AuditAction, AuditAgent, AuditOutcome, audit_event
-from hub.security.audit import DICOM, HUB_SUBTYPE
 from hub.store import AuditRepository
 
 _IDS = uuid.UUID("5d0c5d8e-7f3b-4a53-9f58-3a1e8c2b7a10")  # namespace of derived event ids
-_IMPORT = {"system": DICOM, "code": "110107", "display": "Import"}
-_PATIENT_RECORD = {"system": DICOM, "code": "110110", "display": "Patient Record"}
 
 
 def derived_id(*parts: str) -> str:
@@ -39,16 +30,13 @@ def record_ingest(
     event_id: str | None,
 ) -> None:
     """One event for one submitted file; `event_id` None for an act that is never re-run."""
-    event = _event(
-        agent,
-        observer,
-        now,
-        kind=_IMPORT,
-        subtype="ingest",
-        action="C",
+    event = audit_event(
+        action=AuditAction.INGEST,
+        agent=agent,
+        recorded=now,
+        observer=observer,
         outcome=AuditOutcome.MINOR_FAILURE if failed else AuditOutcome.SUCCESS,
-        description=description,
-        msix_ids=(),
+        outcome_description=description,
     )
     if event_id is None:
         audit.append(event, msix_ids=[])
@@ -68,43 +56,13 @@ def record_retraction(
     msix_id: str | None,
 ) -> None:
     """One event per retracted state record, naming the child (never the record's content)."""
-    event = _event(
-        agent,
-        observer,
-        now,
-        kind=_PATIENT_RECORD,
-        subtype="retract",
-        action="D",
-        outcome=AuditOutcome.SUCCESS,
-        description=f"state record retracted by batch {batch_id}, record {record_number}",
+    event = audit_event(
+        action=AuditAction.RETRACT,
+        agent=agent,
+        recorded=now,
+        observer=observer,
+        outcome_description=f"state record retracted by batch {batch_id}, record {record_number}",
         msix_ids=[msix_id] if msix_id else [],
     )
     event["id"] = derived_id(batch_id, "retract", str(record_number))
     audit.append_once(event, msix_ids=[msix_id] if msix_id else [])
-
-
-def _event(
-    agent: AuditAgent,
-    observer: str,
-    now: datetime,
-    *,
-    kind: dict[str, str],
-    subtype: str,
-    action: str,
-    outcome: AuditOutcome,
-    description: str,
-    msix_ids: Iterable[str],
-) -> dict[str, Any]:
-    event = audit_event(
-        action=AuditAction.VALIDATE,  # replaced below: only its shape is borrowed
-        agent=agent,
-        recorded=now,
-        observer=observer,
-        outcome=outcome,
-        outcome_description=description,
-        msix_ids=msix_ids,
-    )
-    event["type"] = kind
-    event["subtype"] = [{"system": HUB_SUBTYPE, "code": subtype, "display": subtype}]
-    event["action"] = action
-    return event

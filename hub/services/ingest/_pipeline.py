@@ -128,7 +128,14 @@ def ingest(
         except HubError as exc:
             rejected_file(ack, list(exc.issues), now)
             _finish(
-                store, ack, status=REJECTED, agent=agent, observer=observer, now=now, batch=batch
+                store,
+                ack,
+                status=REJECTED,
+                agent=agent,
+                observer=observer,
+                now=now,
+                batch=batch,
+                submitted_at=_submitted_at(source, mapped),
             )
             timings.total += time.perf_counter() - started
             return IngestResult(ack, timings)
@@ -146,7 +153,16 @@ def ingest(
             msix_id=retraction.msix_id,
         )
     builder.finish(now)
-    _finish(store, ack, status=COMPLETE, agent=agent, observer=observer, now=now, batch=batch)
+    _finish(
+        store,
+        ack,
+        status=COMPLETE,
+        agent=agent,
+        observer=observer,
+        now=now,
+        batch=batch,
+        submitted_at=_submitted_at(source, mapped),
+    )
     timings.total += time.perf_counter() - started
     return IngestResult(ack, timings)
 
@@ -160,6 +176,7 @@ def _finish(
     observer: str,
     now: datetime,
     batch: dict[str, object],
+    submitted_at: datetime | None,
 ) -> None:
     counts = ack.counts
     description = (
@@ -188,8 +205,18 @@ def _finish(
             "outcome": ack.outcome.value,
             "counts": counts.as_dict(),
             "acknowledgement": ack.to_json(),
+            "submitted_at": submitted_at,
         },
     )
+
+
+def _submitted_at(source: IngestSource, mapped: Iterable[MappedInput]) -> datetime | None:
+    """The state's submission time: given with the file, or read from its header by the reader
+    (`hub.mapping.MappedFile.submitted_at`, from the mapping's `submitted` check)."""
+    if source.submitted_at is not None:
+        return source.submitted_at
+    found = getattr(mapped, "submitted_at", None)
+    return found if isinstance(found, datetime) else None
 
 
 def _utc(moment: datetime) -> datetime:

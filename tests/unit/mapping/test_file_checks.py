@@ -643,3 +643,66 @@ def test_every_file_rule_raised_is_documented(fixed: Mapping, csv_trailer: Mappi
 
     assert raised >= {"file.header-state", "file.header-count", "file.header-position"}
     assert sorted(rule for rule in raised if rule not in ISSUE_RULES) == []
+
+
+# The submission time (DOMAIN.md §4), for the batch's timeliness
+
+
+def test_the_header_check_marked_submitted_gives_the_file_its_submission_time(
+    write_mapping: WriteMapping,
+) -> None:
+    marked = FIXED.replace(
+        '{field: SUBMITTED, format: "%Y%m%d%H%M%S%f"}',
+        '{field: SUBMITTED, format: "%Y%m%d%H%M%S%f", submitted: true}',
+    )
+    mapping = load_mapping(write_mapping(marked))
+    records = map_file(mapping, io.BytesIO(fixed_file(header(), *GOOD_BODY)), today=TODAY)
+    assert records.submitted_at is None  # nothing read yet
+
+    assert [child.state_student_id for child in records] == ["00000001", "00000002"]
+    assert records.submitted_at == datetime(2026, 11, 28, 2, 15, 0, 123_000)
+
+
+def test_without_a_submitted_check_a_file_has_no_submission_time(fixed: Mapping) -> None:
+    records = map_file(fixed, io.BytesIO(fixed_file(header(), *GOOD_BODY)), today=TODAY)
+    list(records)
+    assert records.submitted_at is None
+
+
+def test_submitted_goes_with_a_format_check_of_the_header_only_and_once(
+    write_mapping: WriteMapping,
+) -> None:
+    path = write_mapping("""\
+        state: ZZ
+        format: fixed-width
+        fixed_width:
+          columns:
+            - {name: REC_TYPE, start: 1, length: 1}
+            - {name: ID, start: 2, length: 8}
+        record: {key: ID}
+        file:
+          header:
+            rows: {type_field: REC_TYPE, equals: H}
+            columns:
+              - {name: STATE, start: 2, length: 2}
+              - {name: SENT, start: 4, length: 8}
+              - {name: AGAIN, start: 12, length: 8}
+            checks:
+              - {field: STATE, equals_state: true, submitted: true}
+              - {field: SENT, format: "%Y%m%d", submitted: true}
+              - {field: AGAIN, format: "%Y%m%d", submitted: true}
+          trailer:
+            rows: {type_field: REC_TYPE, equals: T}
+            columns:
+              - {name: WHEN, start: 2, length: 8}
+            checks:
+              - {field: WHEN, format: "%Y%m%d", submitted: true}
+        """)
+    with pytest.raises(ConfigurationError) as caught:
+        load_mapping(path)
+
+    assert located(list(caught.value.issues)) == [
+        ("18 file.header.checks", "map.file"),  # two format checks say submitted
+        ("19 file.header.checks[0].submitted", "map.file"),  # not a format check
+        ("27 file.trailer.checks[0].submitted", "map.file"),  # not the header
+    ]

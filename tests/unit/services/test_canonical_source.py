@@ -7,8 +7,10 @@ import io
 import pytest
 
 from hub.model import Action
-from hub.services.canonical_source import read_canonical_jsonl
-from hub.services.ingest import FileRejected, MappedRecord, Timings
+from hub.services.canonical_source import MAX_CHILDREN, read_canonical_jsonl
+from hub.services.ingest import FileRejected, MappedRecord, Outcome, Timings
+from hub.store import Store
+from tests.unit.services.ingest_helpers import count, ingest_bytes
 
 GOOD = (
     b'{"student_id": {"state": "TX", "value": "TX1"}, "identity": {"first_name": "Ana", '
@@ -81,3 +83,37 @@ def test_the_model_rules_time_counts_as_validation() -> None:
     timings = Timings()
     list(read_canonical_jsonl(io.BytesIO(GOOD * 1 + b"\n"), timings=timings))
     assert timings.validation > 0
+
+
+def _children(count: int) -> bytes:
+    # One real record, then lines that are records too (numbered, each a record-level issue)
+    # but cost no model validation: the limit counts children, whatever state they are in.
+    return GOOD + b"\n" + b"[]\n" * (count - 1)
+
+
+def test_forty_thousand_children_is_the_most_a_file_may_hold() -> None:
+    assert MAX_CHILDREN == 40_000
+    mapped = list(read_canonical_jsonl(io.BytesIO(_children(MAX_CHILDREN))))
+    assert len(mapped) == MAX_CHILDREN
+    assert mapped[0].record is not None
+
+
+def test_one_child_more_rejects_the_file_at_the_line_past_the_limit() -> None:
+    with pytest.raises(FileRejected) as caught:
+        list(read_canonical_jsonl(io.BytesIO(_children(MAX_CHILDREN + 1))))
+    [issue] = caught.value.issues
+    assert (issue.location, issue.rule) == (f"line {MAX_CHILDREN + 1}", "file.children-limit")
+    assert "40,000" in issue.message
+
+
+def test_a_file_over_the_limit_stores_nothing(store: Store) -> None:
+    data = GOOD + b"\n" + GOOD.replace(b"TX1", b"TX2") + b"\n" + GOOD.replace(b"TX1", b"TX3")
+    records = read_canonical_jsonl(io.BytesIO(data), max_children=2)
+
+    result = ingest_bytes(store, data, records=records)
+
+    assert result.outcome is Outcome.REJECTED
+    assert [issue.rule for issue in result.acknowledgement.file_issues] == ["file.children-limit"]
+    assert count(store, "state_records") == 0
+    assert count(store, "quarantine") == 0
+    assert count(store, "students") == 0

@@ -16,12 +16,20 @@ from typing import Any
 import pytest
 
 from hub.config import Settings
+from hub.services.ingest import _apply as apply_module
 from hub.store import Store
+from hub.store import engine as engine_module
 from tests.unit.services.ingest_helpers import ingest_bytes, jsonl, snapshot
 
 
 class Killed(BaseException):
     """Stands for kill -9: nothing in the pipeline handles it."""
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several chunks per file, so that a kill lands between chunks as well as inside one."""
+    monkeypatch.setattr(apply_module, "CHUNK", 5)
 
 
 def _files(records: list[dict[str, Any]]) -> tuple[bytes, bytes]:
@@ -52,28 +60,36 @@ def _files(records: list[dict[str, Any]]) -> tuple[bytes, bytes]:
 
 KILL_POINTS = [
     ("students", "create", 4),
-    ("state_records", "save", 1),
-    ("state_records", "save", 9),
-    ("state_records", "save", 14),
-    ("fhir", "write", 6),
-    ("fhir", "_move_current", 3),  # between the history insert and moving `current`
-    ("ingest", "quarantine", 1),
+    ("state_records", "insert_versions", 1),
+    ("state_records", "insert_versions", 3),
+    ("fhir", "write_many", 2),
+    ("ingest", "quarantine_many", 2),
     ("ingest", "resolve", 1),
     ("audit", "append_once", 2),  # after a retraction's event, before the batch's
     ("ingest", "finish_batch", 1),  # everything done but the batch's status
 ]
+# A chunk's unit of work commits one collection file after another (the embedded engine): killed
+# before committing the n-th chunk's file of a collection, the files before it stay committed.
+COMMIT_KILL_POINTS = [
+    ("msix_ids", 2),
+    ("students", 1),
+    ("state_records", 1),
+    ("state_records", 3),
+    ("fhir_history", 1),
+    ("fhir_resources", 1),
+    ("fhir_resources", 2),
+    ("quarantine", 1),
+]
 
 
-@pytest.mark.parametrize(("repository", "method", "calls"), KILL_POINTS)
-def test_a_run_killed_at_any_step_then_run_again_ends_as_one_clean_run(
+def _ingest_killed_then_again(
     tmp_path: Path,
-    tx_records: list[dict[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
-    repository: str,
-    method: str,
-    calls: int,
+    records: list[dict[str, Any]],
+    kill: Callable[[Store], Callable[[], None]],
 ) -> None:
-    first, second = _files(tx_records)
+    """Ingest a second file into a clean store, and into one where `kill` arms a kill first,
+    then again; both stores and acknowledgements must end the same."""
+    first, second = _files(records)
     clean = Store(Settings(demo=True, data_dir=tmp_path / "clean"))
     killed = Store(Settings(demo=True, data_dir=tmp_path / "killed"))
     try:
@@ -81,21 +97,10 @@ def test_a_run_killed_at_any_step_then_run_again_ends_as_one_clean_run(
             ingest_bytes(target, first, name="first.jsonl")
         expected = ingest_bytes(clean, second, name="second.jsonl")
 
-        target_repository = getattr(killed, repository)
-        original: Callable[..., Any] = getattr(target_repository, method)
-        seen = 0
-
-        def dying(*args: Any, **kwargs: Any) -> Any:
-            nonlocal seen
-            seen += 1
-            if seen == calls:
-                raise Killed
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(target_repository, method, dying)
+        disarm = kill(killed)
         with pytest.raises(Killed):
             ingest_bytes(killed, second, name="second.jsonl")
-        monkeypatch.undo()
+        disarm()
         rerun = ingest_bytes(killed, second, name="second.jsonl")
 
         assert (
@@ -106,6 +111,58 @@ def test_a_run_killed_at_any_step_then_run_again_ends_as_one_clean_run(
     finally:
         clean.close()
         killed.close()
+
+
+def _dying(original: Callable[..., Any], calls: int, when: Callable[..., bool]) -> Any:
+    seen = 0
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        nonlocal seen
+        if when(*args):
+            seen += 1
+            if seen == calls:
+                raise Killed
+        return original(*args, **kwargs)
+
+    return dying
+
+
+@pytest.mark.parametrize(("repository", "method", "calls"), KILL_POINTS)
+def test_a_run_killed_at_any_step_then_run_again_ends_as_one_clean_run(
+    tmp_path: Path,
+    tx_records: list[dict[str, Any]],
+    repository: str,
+    method: str,
+    calls: int,
+) -> None:
+    def kill(store: Store) -> Callable[[], None]:
+        target = getattr(store, repository)
+        original = getattr(target, method)
+        armed = pytest.MonkeyPatch()
+        armed.setattr(target, method, _dying(original, calls, lambda *args: True))
+        return armed.undo
+
+    _ingest_killed_then_again(tmp_path, tx_records, kill)
+
+
+@pytest.mark.parametrize(("collection", "calls"), COMMIT_KILL_POINTS)
+def test_a_run_killed_between_the_commits_of_a_chunk_then_run_again_ends_as_one_clean_run(
+    tmp_path: Path,
+    tx_records: list[dict[str, Any]],
+    collection: str,
+    calls: int,
+) -> None:
+    def kill(store: Store) -> Callable[[], None]:
+        original = engine_module._commit_file
+        armed = pytest.MonkeyPatch()
+        armed.setattr(
+            engine_module,
+            "_commit_file",
+            _dying(original, calls, lambda name, *_: name == collection),
+        )
+        return armed.undo
+
+    _ingest_killed_then_again(tmp_path, tx_records, kill)
 
 
 def _times() -> dict[str, None]:

@@ -3,13 +3,12 @@ interrupted write, link keys, idempotent audit appends, batches and quarantine."
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from hub.errors import ConflictError, PreconditionFailedError
+from hub.errors import ConflictError, NotFoundError, PreconditionFailedError
 from hub.store import SearchProjection, Store
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -50,38 +49,75 @@ def test_a_write_with_the_version_the_caller_saw_succeeds_and_a_stale_one_is_ref
     )
 
 
-def test_a_write_interrupted_between_history_and_current_is_finished_by_the_next_one(
+def test_a_write_interrupted_between_history_and_current_changes_nothing_visible(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Killed(BaseException):
         pass
 
-    def killed(*args: object) -> bool:
+    def killed(*args: object) -> None:
         raise Killed
 
+    store.call(store.fhir.write, _immunization(), SearchProjection(), if_match=0)
     monkeypatch.setattr(store.fhir, "_move_current", killed)
     with pytest.raises(Killed):
-        store.call(store.fhir.write, _immunization(), SearchProjection(), if_match=0)
-    monkeypatch.undo()
-
-    written = store.call(store.fhir.write, _immunization(), SearchProjection(), if_match=0)
-
-    assert written.version_id == 1
-    assert store.call(store.fhir.read, "Immunization", "imm-1").version_id == 1
-    # Killed again while claiming version 2; the next write, with other content, takes over the
-    # dead writer's claim (the embedded engine's lock shows the claimant is gone).
-    monkeypatch.setattr(store.fhir, "_move_current", killed)
-    with contextlib.suppress(Killed):
         store.call(store.fhir.write, _immunization(cvx="08"), SearchProjection(), if_match=1)
     monkeypatch.undo()
-    if not store.engine.embedded:  # MongoDB: the claimant may be alive; the claim stands
-        with pytest.raises(ConflictError):
-            store.call(store.fhir.write, _immunization(cvx="10"), SearchProjection(), if_match=1)
-        return
+
+    # Version 1 was copied to history, `current` never moved: one version, read either way.
+    assert store.call(store.fhir.read, "Immunization", "imm-1").version_id == 1
+    assert [
+        item.version_id for item in store.call(store.fhir.history, "Immunization", "imm-1")
+    ] == [1]
+    assert store.call(store.fhir.vread, "Immunization", "imm-1", 1).version_id == 1
+    with pytest.raises(NotFoundError):
+        store.call(store.fhir.vread, "Immunization", "imm-1", 2)
+
     replaced = store.call(store.fhir.write, _immunization(cvx="10"), SearchProjection(), if_match=1)
+
     assert replaced.version_id == 2
     history = store.call(store.fhir.history, "Immunization", "imm-1")
     assert [item.resource["vaccineCode"]["coding"][0]["code"] for item in history] == ["10", "03"]
+    assert store.call(store.fhir.vread, "Immunization", "imm-1", 1).resource["meta"] == {
+        "versionId": "1",
+        "lastUpdated": history[1].resource["meta"]["lastUpdated"],
+    }
+
+
+def test_history_keeps_superseded_versions_only_and_a_new_resource_costs_one_write(
+    store: Store,
+) -> None:
+    store.call(store.fhir.write, _immunization("a"), SearchProjection(), if_match=0)
+    assert count_docs(store, "fhir_history") == 0
+    store.call(store.fhir.write, _immunization("a", cvx="08"), SearchProjection(), if_match=1)
+    store.call(store.fhir.write, _immunization("a", cvx="10"), SearchProjection(), if_match=2)
+    assert count_docs(store, "fhir_history") == 2
+    history = store.call(store.fhir.history, "Immunization", "a")
+    assert [
+        (item.version_id, item.resource["vaccineCode"]["coding"][0]["code"]) for item in history
+    ] == [
+        (3, "10"),
+        (2, "08"),
+        (1, "03"),
+    ]
+
+
+def test_a_bulk_write_planned_from_a_stale_version_is_refused(store: Store) -> None:
+    first = store.call(store.fhir.write, _immunization(), SearchProjection(), if_match=0)
+    stale = store.fhir.plan(_immunization(cvx="08"), SearchProjection(), previous=first)
+    store.call(store.fhir.write, _immunization(cvx="10"), SearchProjection(), if_match=1)
+    with pytest.raises(ConflictError):
+        store.call(store.fhir.write_many, [stale])
+    assert (
+        store.call(store.fhir.read, "Immunization", "imm-1").resource["vaccineCode"]["coding"][0][
+            "code"
+        ]
+        == "10"
+    )
+
+
+def count_docs(store: Store, collection: str) -> int:
+    return int(store.call(lambda: store.engine.db[collection].count_documents({})))
 
 
 def test_read_many_and_current_many_answer_what_exists(store: Store) -> None:

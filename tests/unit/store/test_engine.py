@@ -11,6 +11,7 @@ import pytest
 from hub.config import Settings
 from hub.errors import ConflictError
 from hub.store import Store
+from hub.store.schema import COLLECTIONS, RETIRED
 
 
 def test_data_survives_a_restart(settings: Settings) -> None:
@@ -95,4 +96,90 @@ def test_schema_creation_is_idempotent(settings: Settings, tmp_path: Path) -> No
         indexes = opened.call(_state_record_indexes, opened)
         opened.close()
     assert {"state_records", "students", "msix_ids", "fhir_resources", "audit"} <= set(names)
-    assert any(spec.get("unique") for spec in indexes.values() if spec["key"] != [("_id", 1)])
+    declared = {index.index_name for index in COLLECTIONS["state_records"]}
+    assert set(indexes) == declared | {"_id_"}
+    # One document per version is the `_id`'s job; a unique index would make inserts O(n).
+    assert not any(spec.get("unique") for spec in indexes.values())
+
+
+def test_a_retired_unique_index_is_dropped_at_start_up(settings: Settings) -> None:
+    first = Store(settings)
+    [retired] = RETIRED["state_records"]
+    keys = [("state", 1), ("state_student_id", 1), ("version", -1)]
+    first.call(
+        lambda: first.engine.db["state_records"].create_index(keys, unique=True, name=retired)
+    )
+    first.close()
+    second = Store(settings)
+    try:
+        assert retired not in second.call(_state_record_indexes, second)
+        second.call(second.state_records.save, "TX", "1", {"v": 1})
+        second.call(second.state_records.save, "TX", "1", {"v": 2})
+        history = second.call(second.state_records.history, "TX", "1")
+        assert [version.version for version in history] == [1, 2]
+    finally:
+        second.close()
+
+
+def test_a_second_version_with_a_taken_id_is_refused(store: Store) -> None:
+    first = store.call(store.state_records.save, "TX", "1", {"v": 1})
+    stale = store.call(lambda: store.state_records.next_version("TX", "1", {"v": 2}, current=None))
+    with pytest.raises(ConflictError, match="already exists"):
+        store.call(store.state_records.insert_versions, [stale])
+    [kept] = store.call(store.state_records.history, "TX", "1")
+    assert (kept.version, kept.record) == (first.stored.version, {"v": 1})
+
+
+def test_a_batch_is_committed_once_at_its_end_and_read_back_inside_it(
+    settings: Settings,
+) -> None:
+    writer, reader = Store(settings), Store(settings)  # two connections, as two processes
+    seen_inside: list[object] = []
+
+    def in_one_batch() -> None:
+        with writer.engine.batch():
+            writer.students.create({"links": [{"state": "TX", "state_student_id": "1"}]})
+            writer.state_records.save("TX", "1", {"v": 1})
+            seen_inside.append(writer.state_records.current("TX", "1"))
+            seen_inside.append(reader.call(reader.state_records.current, "TX", "1"))
+
+    try:
+        writer.call(in_one_batch)
+        assert seen_inside[0] is not None  # the batch reads its own writes
+        assert seen_inside[1] is None  # nobody else sees them before the commit
+        assert reader.call(reader.state_records.current, "TX", "1") is not None
+        assert reader.call(reader.students.count) == 1
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_batch_that_fails_leaves_nothing_behind(settings: Settings) -> None:
+    opened = Store(settings)
+
+    class FailedError(Exception):
+        pass
+
+    def failing() -> None:
+        with opened.engine.batch():
+            opened.state_records.save("TX", "1", {"v": 1})
+            opened.students.create({"links": [{"state": "TX", "state_student_id": "1"}]})
+            raise FailedError
+
+    try:
+        with pytest.raises(FailedError):
+            opened.call(failing)
+        assert opened.call(opened.state_records.current, "TX", "1") is None
+        assert opened.call(opened.students.find_by_link, "TX", "1") is None
+        assert opened.call(opened.students.issued_count) == 0
+        # The store still works, and commits per write again outside a batch.
+        opened.call(opened.state_records.save, "TX", "1", {"v": 2})
+    finally:
+        opened.close()
+    reopened = Store(settings)
+    try:
+        current = reopened.call(reopened.state_records.current, "TX", "1")
+        assert current is not None
+        assert (current.version, current.record) == (1, {"v": 2})
+    finally:
+        reopened.close()
