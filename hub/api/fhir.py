@@ -1,31 +1,36 @@
-"""The FHIR R4 door (`/fhir`): metadata, published artifacts, `$validate`, read and vread.
+"""The FHIR R4 door (`/fhir`): metadata, published artifacts, `$validate`, read and vread;
+searches and history (`hub.api.fhir_search`), vendor writes (`hub.api.fhir_writes`).
 
 Answers are `application/fhir+json`; every error is an OperationOutcome rendered by
 `hub.api.errors`. Reads serve the stored JSON as it was validated on write: no model is built
-(STANDARDS.md §1). Search, history, writes, `$everything` and `$export` are not offered yet.
+(STANDARDS.md §1). docs/fhir-api.md describes the whole door.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from hub.api import fhir_search, fhir_writes
+from hub.api._fhir_http import (
+    ID_PATTERN,
+    access,
+    posted_resource,
+    served,
+    stored_response,
+)
 from hub.api.deps import CallerDep, StoreDep
 from hub.api.errors import FHIR_JSON, operation_outcome
-from hub.errors import HubError, Issue, IssueCode, NotFoundError, Severity, error
+from hub.errors import Issue, IssueCode, Severity, error
 from hub.fhir import load_artifacts, validate_resource
-from hub.store import StoredResource
+from hub.services import fhir_access
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 
-SERVED_RESOURCES = ("Patient", "Immunization", "Condition")
-_ID = r"^[A-Za-z0-9\-\.]{1,64}$"
-ArtifactId = Annotated[str, Path(pattern=_ID, description="The artifact's logical id")]
-ResourceId = Annotated[str, Path(pattern=_ID, description="The resource's logical id")]
+ArtifactId = Annotated[str, Path(pattern=ID_PATTERN, description="The artifact's logical id")]
+ResourceId = Annotated[str, Path(pattern=ID_PATTERN, description="The resource's logical id")]
 
 
 def _fhir(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -69,8 +74,8 @@ async def validate(
     200 with an OperationOutcome whenever validation ran, errors included, as FHIR's
     `$validate` does; 400 only when the body is not a JSON object.
     """
-    resource = _posted_resource(await request.body())
-    _served(resource_type)
+    resource = posted_resource(await request.body())
+    served(resource_type)
     issues = validate_resource(resource, profile)
     if resource.get("resourceType") != resource_type:
         message = f"the body is a {resource.get('resourceType')!r}, not a {resource_type}"
@@ -81,72 +86,46 @@ async def validate(
     return _fhir(orjson.dumps(operation_outcome(issues)))
 
 
+# Searches, history and writes: registered before the generic read, whose `{resource_id}`
+# would otherwise catch `_history` and `AuditEvent/{id}`.
+router.include_router(fhir_search.router)
+router.include_router(fhir_writes.router)
+
+
 @router.get("/{resource_type}/{resource_id}", summary="Read a resource")
 async def read(
-    resource_type: str, resource_id: ResourceId, caller: CallerDep, store: StoreDep
+    request: Request,
+    resource_type: str,
+    resource_id: ResourceId,
+    caller: CallerDep,
+    store: StoreDep,
 ) -> Response:
-    """The current version, as stored; needs `system/<type>.read` (or `.rs`)."""
-    _served(resource_type)
-    caller.require_scopes(f"system/{resource_type}.read")
-    stored = await store.run(store.fhir.read, resource_type, resource_id)
-    return _stored(stored, f"{resource_type}/{resource_id}")
+    """The current version, as stored; needs `system/<type>.r` (or `.read`, `.rs`).
+
+    A merged child's retired MSIX ID answers with its own, inactive Patient whose `link` is
+    `replaced-by` the surviving Patient.
+    """
+    served(resource_type)
+    caller.require_scopes(f"system/{resource_type}.r")
+    stored = await store.run(
+        fhir_access.read, store, access(request, caller), resource_type, resource_id
+    )
+    return stored_response(stored)
 
 
 @router.get("/{resource_type}/{resource_id}/_history/{version_id}", summary="Read a version")
 async def vread(
+    request: Request,
     resource_type: str,
     resource_id: ResourceId,
     version_id: Annotated[int, Path(ge=1, description="The versionId")],
     caller: CallerDep,
     store: StoreDep,
 ) -> Response:
-    """One version of a resource, as stored; needs `system/<type>.read` (or `.rs`)."""
-    _served(resource_type)
-    caller.require_scopes(f"system/{resource_type}.read")
-    stored = await store.run(store.fhir.vread, resource_type, resource_id, version_id)
-    return _stored(stored, f"{resource_type}/{resource_id}/_history/{version_id}")
-
-
-def _stored(stored: StoredResource, name: str) -> Response:
-    if stored.deleted:
-        raise NotFoundError(f"{name} was deleted", "id")
-    headers = {
-        "ETag": f'W/"{stored.version_id}"',
-        "Last-Modified": format_datetime(_utc(stored.last_updated), usegmt=True),
-    }
-    return _fhir(orjson.dumps(stored.resource), headers=headers)
-
-
-def _utc(moment: datetime) -> datetime:
-    # The embedded engine hands back naive datetimes; the store writes them in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _served(resource_type: str) -> None:
-    if resource_type not in SERVED_RESOURCES:
-        served = ", ".join(SERVED_RESOURCES)
-        raise NotFoundError(
-            [
-                error(
-                    IssueCode.NOT_SUPPORTED, f"{resource_type} is not served; only {served}", "type"
-                )
-            ]
-        )
-
-
-def _posted_resource(body: bytes) -> dict[str, Any]:
-    try:
-        posted = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise _bad_body(f"the body is not JSON: {exc}") from None
-    if isinstance(posted, dict) and posted.get("resourceType") == "Parameters":
-        parts = [part for part in posted.get("parameter", []) if isinstance(part, dict)]
-        posted = next((p.get("resource") for p in parts if p.get("name") == "resource"), None)
-    if not isinstance(posted, dict):
-        raise _bad_body("the body must be a FHIR resource (a JSON object)")
-    return posted
-
-
-def _bad_body(message: str) -> HubError:
-    # A body that is not a resource is a malformed request (400), not an invalid resource (422).
-    return HubError([error(IssueCode.STRUCTURE, message, "body")])
+    """One version of a resource, as stored; needs `system/<type>.r` (or `.read`, `.rs`)."""
+    served(resource_type)
+    caller.require_scopes(f"system/{resource_type}.r")
+    stored = await store.run(
+        fhir_access.vread, store, access(request, caller), resource_type, resource_id, version_id
+    )
+    return stored_response(stored)

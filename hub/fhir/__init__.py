@@ -17,7 +17,19 @@ from hub.fhir._builders import (
     student_id_system,
     with_patient,
 )
-from hub.fhir._projection import Projection, search_projection
+from hub.fhir._bundle import Version, history, searchset
+from hub.fhir._patient import PATIENT_PROFILE, patient_resource
+from hub.fhir._projection import Projection, fold, search_projection
+from hub.fhir._search import Criterion, SearchRequest, parse_search
+from hub.fhir._search_params import (
+    DEFAULT_COUNT,
+    INCLUDES,
+    MAX_COUNT,
+    MAX_INCLUDED,
+    PARAMETERS,
+    REVINCLUDES,
+    SEARCHABLE_TYPES,
+)
 from hub.fhir._validation import (
     RULE_NULL,
     RULE_STRUCTURE,
@@ -30,21 +42,37 @@ __all__ = [
     "CANONICAL_BASE",
     "CONDITION_CODE_SYSTEMS",
     "CVX_SYSTEM",
+    "DEFAULT_COUNT",
+    "INCLUDES",
+    "MAX_COUNT",
+    "MAX_INCLUDED",
     "MSIX_ID_SYSTEM",
+    "PARAMETERS",
+    "PATIENT_PROFILE",
     "PROFILES_DIR",
+    "REVINCLUDES",
     "RULE_NULL",
     "RULE_STRUCTURE",
+    "SEARCHABLE_TYPES",
     "SERVED_TYPES",
     "Artifacts",
+    "Criterion",
     "Projection",
+    "SearchRequest",
+    "Version",
     "build_artifacts",
     "compiled_profile",
     "condition_resource",
     "entry_id",
+    "fold",
+    "history",
     "immunization_resource",
     "load_artifacts",
+    "parse_search",
+    "patient_resource",
     "profile_urls",
     "search_projection",
+    "searchset",
     "state_system",
     "student_id_system",
     "validate_entry_structure",

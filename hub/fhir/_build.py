@@ -1,10 +1,12 @@
 """Generate the published artifacts of `profiles/` from their authored inputs.
 
 Authored: the differential of each `StructureDefinition-*.json`, and `profiles/base/` (R4 rules
-the models lack, the US Core 6.1.0 layer, terminology inputs). Generated: each profile's snapshot,
-and the CodeSystems and ValueSets, whose codes come from the hub's code tables so the CVX codes
-the ingest path accepts and those the profiles bind are one list. `profiles/build.py` writes the
-result; a test checks that the files on disk are what this module builds.
+the models lack, the US Core 6.1.0 layer, terminology inputs, the CapabilityStatement header).
+Generated: each profile's snapshot, the CapabilityStatement's resources (from the search
+parameter table), and the CodeSystems and ValueSets, whose codes come from the hub's code tables
+so the CVX codes the ingest path accepts and those the profiles bind are one list.
+`profiles/build.py` writes the result; a test checks that the files on disk are what this module
+builds.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import orjson
 
 from hub.errors import ConfigurationError, IssueCode, error
+from hub.fhir._capability import capability_statement
 from hub.fhir._snapshot import build_snapshot
 from hub.model import codeset
 
@@ -42,6 +45,10 @@ def build_artifacts(profiles_dir: Path = PROFILES_DIR) -> dict[str, Artifact]:
         profile = with_snapshot(_load(path), r4, us_core)
         _check_bound_versions(profile, versions)
         built[path.name] = profile
+    capability = base / "capability.json"
+    if capability.exists():
+        statement = capability_statement(_load(capability))
+        built[f"CapabilityStatement-{statement['id']}.json"] = statement
     return built
 
 

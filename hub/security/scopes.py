@@ -41,6 +41,9 @@ SUPPORTED_SCOPES: tuple[str, ...] = (
         for resource in _SERVED_RESOURCES
         for permission in ("read", "rs", "write", "cud")
     ),
+    # The audit log at /fhir/AuditEvent: for administrators' clients.
+    "system/AuditEvent.read",
+    "system/AuditEvent.rs",
     *sorted(HUB_SCOPES),
 )
 

@@ -47,5 +47,43 @@ class AuditRepository:
         cursor = self._audit.find({}).sort("recorded", -1).limit(limit)
         return [doc["event"] for doc in cursor]
 
+    def get(self, event_id: str) -> Document | None:
+        doc = self._audit.find_one({"_id": event_id})
+        return None if doc is None else dict(doc["event"])
+
+    def search(
+        self,
+        *,
+        msix_ids: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        before: tuple[str, str] | None = None,
+        limit: int = 50,
+    ) -> list[Document]:
+        """Events newest first, optionally about some children and within `[since, until)`.
+
+        Keyset paging on (recorded, id): `before` is the last (recorded, id) of the previous page.
+        """
+        clauses: list[Document] = []
+        if msix_ids is not None:
+            clauses.append({"entity_msix_ids": {"$in": msix_ids}})
+        if since is not None:
+            clauses.append({"recorded": {"$gte": since}})
+        if until is not None:
+            clauses.append({"recorded": {"$lt": until}})
+        if before is not None:
+            recorded, event_id = before
+            clauses.append(
+                {
+                    "$or": [
+                        {"recorded": {"$lt": recorded}},
+                        {"recorded": recorded, "_id": {"$lt": event_id}},
+                    ]
+                }
+            )
+        query: Document = {"$and": clauses} if clauses else {}
+        cursor = self._audit.find(query).sort([("recorded", -1), ("_id", -1)]).limit(limit)
+        return [doc["event"] for doc in cursor]
+
     def count(self) -> int:
         return int(self._audit.count_documents({}))

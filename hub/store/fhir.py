@@ -1,18 +1,25 @@
 """Versioned FHIR resources (Patient, Immunization, Condition) stored as validated JSON.
 
 The current version lives in `fhir_resources` with its search projection beside it (so a write is
-atomic and a search is an indexed query); every version, including the current one, is also kept
-in `fhir_history`. A write first claims the next version in history (unique `_id`), then moves
-the current document forward only if it still holds the version the writer read — so a stale
-writer gets a conflict instead of silently overwriting (If-Match, 412).
+atomic and a search is an indexed query). Superseded versions are kept in `fhir_history`; the
+history of a resource is its current version plus those. A write first copies the version it
+supersedes into history (an upsert of content that never changes again, so repeating it is
+harmless), then moves the current document forward only if it still holds the version the writer
+read — so a stale writer gets a conflict instead of silently overwriting (If-Match, 412). A write
+interrupted between the two steps leaves the current version and a copy of it in history: the
+store reads the same, and the next write simply goes ahead.
+
+New resources (most of an ingest) therefore cost one write, updates two.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 from hub.errors import ConflictError, IssueCode, NotFoundError, PreconditionFailedError, error
@@ -27,6 +34,7 @@ class StoredResource:
     last_updated: datetime
     resource: Document
     deleted: bool = False
+    document: Document = field(default_factory=dict, repr=False, compare=False)  # as stored
 
     @classmethod
     def from_doc(cls, doc: Document) -> StoredResource:
@@ -37,6 +45,7 @@ class StoredResource:
             last_updated=doc["lastUpdated"],
             resource=doc["resource"],
             deleted=doc.get("deleted", False),
+            document=doc,
         )
 
 
@@ -50,17 +59,17 @@ class SearchProjection:
     extra: Document = field(default_factory=dict)
 
 
-def _same_content(stored: Document, doc: Document) -> bool:
-    """Same resource (meta aside), same version and deletion flag."""
+@dataclass(frozen=True)
+class PlannedWrite:
+    """One version to write (`FhirRepository.plan`), applied with others by `write_many`."""
 
-    def body(resource: Document) -> Document:
-        return {name: value for name, value in resource.items() if name != "meta"}
+    key: str  # "Type/id"
+    previous: StoredResource | None  # the current version it supersedes
+    doc: Document  # the new current document, without `_id`
 
-    return (
-        stored.get("versionId") == doc["versionId"]
-        and stored.get("deleted", False) == doc["deleted"]
-        and body(stored.get("resource", {})) == body(doc["resource"])
-    )
+    @property
+    def stored(self) -> StoredResource:
+        return StoredResource.from_doc(self.doc)
 
 
 class FhirRepository:
@@ -75,14 +84,24 @@ class FhirRepository:
     def _history(self) -> Any:
         return self.engine.db["fhir_history"]
 
+    def _current_doc(self, key: str) -> Document | None:
+        # A keyed read: on the embedded engine straight from the table (Engine.find_by_ids).
+        found = self.engine.find_by_ids("fhir_resources", [key])
+        return found[0] if found else None
+
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
-        doc = self._current.find_one({"_id": f"{resource_type}/{resource_id}"})
+        doc = self._current_doc(f"{resource_type}/{resource_id}")
         if doc is None:
             raise NotFoundError(f"{resource_type}/{resource_id} not found", "id")
         return StoredResource.from_doc(doc)
 
     def vread(self, resource_type: str, resource_id: str, version_id: int) -> StoredResource:
-        doc = self._history.find_one({"_id": f"{resource_type}/{resource_id}/{version_id}"})
+        key = f"{resource_type}/{resource_id}"
+        found = self.engine.find_by_ids("fhir_history", [f"{key}/{version_id}"])
+        doc = found[0] if found else None
+        if doc is None:
+            current = self._current_doc(key)
+            doc = current if current is not None and current["versionId"] == version_id else None
         if doc is None:
             raise NotFoundError(
                 f"{resource_type}/{resource_id}/_history/{version_id} not found", "versionId"
@@ -90,15 +109,22 @@ class FhirRepository:
         return StoredResource.from_doc(doc)
 
     def history(self, resource_type: str, resource_id: str) -> list[StoredResource]:
-        cursor = self._history.find({"resourceType": resource_type, "id": resource_id})
-        return [StoredResource.from_doc(doc) for doc in cursor.sort("versionId", -1)]
+        """Every version, newest first."""
+        versions: dict[int, Document] = {
+            doc["versionId"]: doc
+            for doc in self._history.find({"resourceType": resource_type, "id": resource_id})
+        }
+        current = self._current_doc(f"{resource_type}/{resource_id}")
+        if current is not None:
+            versions[current["versionId"]] = current
+        return [StoredResource.from_doc(versions[number]) for number in sorted(versions)[::-1]]
 
     def read_many(self, resource_type: str, resource_ids: list[str]) -> dict[str, StoredResource]:
         """The current version of each resource that exists (deleted ones included), by id."""
         keys = [f"{resource_type}/{resource_id}" for resource_id in resource_ids]
         return {
             doc["id"]: StoredResource.from_doc(doc)
-            for doc in self._current.find({"_id": {"$in": keys}})
+            for doc in self.engine.find_by_ids("fhir_resources", keys)
         }
 
     @locked
@@ -114,20 +140,35 @@ class FhirRepository:
         """Create or update `resource` (its `id` is required) as the next version.
 
         `if_match` is the version the caller last saw (0: the resource must not exist yet); a
-        mismatch raises PreconditionFailedError. A write interrupted between its two steps (the
-        process was killed) is finished by the next write of the same content, and on the
-        embedded engine replaced by the next write of other content.
+        mismatch raises PreconditionFailedError, and so does losing a race to another writer.
         """
+        key = f"{resource['resourceType']}/{resource['id']}"
+        doc = self._current_doc(key)
+        previous = StoredResource.from_doc(doc) if doc is not None else None
+        at = previous.version_id if previous is not None else 0
+        if if_match is not None and if_match != at:
+            raise _stale(key, at, if_match)
+        planned = self.plan(resource, projection, previous=previous, deleted=deleted, now=now)
+        try:
+            self.write_many([planned])
+        except ConflictError as exc:
+            if if_match is None:
+                raise
+            raise _stale(key, self._version_of(key), if_match) from exc
+        return planned.stored
+
+    def plan(
+        self,
+        resource: Document,
+        projection: SearchProjection,
+        *,
+        previous: StoredResource | None,
+        deleted: bool = False,
+        now: datetime | None = None,
+    ) -> PlannedWrite:
+        """The next version of `resource` after `previous` (its current version, or None)."""
         resource_type, resource_id = resource["resourceType"], resource["id"]
-        key = f"{resource_type}/{resource_id}"
-        if if_match is None:
-            existing = self._current.find_one({"_id": key}, {"versionId": 1})
-            previous = existing["versionId"] if existing else 0
-        else:
-            # Trust the caller's version and let the unique history id and the conditional
-            # replace catch a stale one: one read less per write on the ingest path.
-            previous = if_match
-        version = previous + 1
+        version = previous.version_id + 1 if previous is not None else 1
         stamp = now or datetime.now(UTC)
         stored = {
             **resource,
@@ -149,66 +190,59 @@ class FhirRepository:
             "date": projection.date,
             **{f"x_{name}": value for name, value in projection.extra.items()},
         }
-        history_id = f"{key}/{version}"
-        try:
-            self._history.insert_one({**doc, "_id": history_id})
-            claimed_here = True
-        except DuplicateKeyError as exc:
-            claimed = self._history.find_one({"_id": history_id})
-            if claimed is not None and _same_content(claimed, doc):
-                # The same content was claimed by a write that never moved `current`: finish it.
-                doc = {name: value for name, value in claimed.items() if name != "_id"}
-                claimed_here = False
-            elif claimed is not None and self._abandoned(key, previous):
-                self._history.replace_one({"_id": history_id}, {**doc, "_id": history_id})
-                claimed_here = True
-            else:
-                raise self._refused(key, if_match) from exc
-        if not self._move_current(key, previous, doc):
-            if claimed_here:
-                self._history.delete_one({"_id": history_id})
-            raise self._refused(key, if_match)
-        return StoredResource.from_doc(doc)
+        return PlannedWrite(f"{resource_type}/{resource_id}", previous, doc)
 
-    def _abandoned(self, key: str, previous: int) -> bool:
-        """Whether a claimed version that never became current was left by a dead writer.
+    @locked
+    def write_many(self, writes: Sequence[PlannedWrite]) -> None:
+        """Apply planned writes in bulk: superseded versions into history, then current ones.
 
-        On the embedded engine a write holds the data dir's lock from claim to move, so a claim
-        still unmoved when the next writer gets the lock was left by a killed process. On MongoDB
-        a live writer may sit between its two steps, so the claim stands (the interrupted ingest
-        is re-run, which finishes it).
+        A resource whose current version is no longer the one its write was planned from (another
+        writer got there first) raises `ConflictError`; the others are written.
         """
-        if not self.engine.embedded:
-            return False
-        current = self._current.find_one({"_id": key}, {"versionId": 1})
-        return (current["versionId"] if current else 0) == previous
+        if writes:
+            self._keep_superseded(writes)
+            self._move_current(writes)
 
-    def _move_current(self, key: str, previous: int, doc: Document) -> bool:
-        """Point `current` at `doc` if it still holds `previous` (or already holds `doc`)."""
-        if previous:
-            result = self._current.replace_one(
-                {"_id": key, "versionId": previous}, {**doc, "_id": key}
+    def _keep_superseded(self, writes: Sequence[PlannedWrite]) -> None:
+        superseded = [
+            ReplaceOne(
+                {"_id": f"{write.key}/{write.previous.version_id}"},
+                {**write.previous.document, "_id": f"{write.key}/{write.previous.version_id}"},
+                upsert=True,
             )
-            if result.matched_count == 1:
-                return True
-        else:
-            try:
-                self._current.insert_one({**doc, "_id": key})
-                return True
-            except DuplicateKeyError:
-                pass
-        return _same_content(self._current.find_one({"_id": key}) or {}, doc)
+            for write in writes
+            if write.previous is not None
+        ]
+        if superseded:
+            self._history.bulk_write(superseded, ordered=False)
 
-    def _refused(self, key: str, if_match: int | None) -> ConflictError:
-        current = self._current.find_one({"_id": key}, {"versionId": 1})
-        at = current["versionId"] if current else 0
-        if if_match is not None and if_match != at:
-            return PreconditionFailedError(
-                [error(IssueCode.CONFLICT, f"{key} is at version {at}, not {if_match}", "If-Match")]
-            )
-        return ConflictError(
-            [error(IssueCode.CONFLICT, f"{key} was changed concurrently; retry", "id")]
+    def _move_current(self, writes: Sequence[PlannedWrite]) -> None:
+        created = [{**write.doc, "_id": write.key} for write in writes if write.previous is None]
+        replaced = [write for write in writes if write.previous is not None]
+        try:
+            self.engine.insert_many("fhir_resources", created)
+        except DuplicateKeyError as exc:
+            raise _changed_meanwhile(len(created)) from exc
+        if not replaced:
+            return
+        # Ordered: a resource written twice in one bulk (two updates) stays in order.
+        result = self._current.bulk_write(
+            [
+                ReplaceOne(
+                    {"_id": write.key, "versionId": write.previous.version_id},
+                    {**write.doc, "_id": write.key},
+                )
+                for write in replaced
+                if write.previous is not None
+            ],
+            ordered=True,
         )
+        if result.matched_count < len(replaced):
+            raise _changed_meanwhile(len(replaced) - result.matched_count)
+
+    def _version_of(self, key: str) -> int:
+        current = self._current_doc(key)
+        return int(current["versionId"]) if current else 0
 
     def search(
         self, resource_type: str, criteria: Document, *, after: str | None = None, limit: int = 50
@@ -219,3 +253,34 @@ class FhirRepository:
             query["_id"] = {"$gt": after}
         cursor = self._current.find(query).sort("_id", 1).limit(limit)
         return [StoredResource.from_doc(doc) for doc in cursor]
+
+    def count(self, resource_type: str, criteria: Document) -> int:
+        """How many current resources match (for `_summary=count`; never run by default)."""
+        query: Document = {"resourceType": resource_type, "deleted": False, **criteria}
+        return int(self._current.count_documents(query))
+
+    def type_history(
+        self, resource_type: str, *, since: datetime | None = None, limit: int = 50
+    ) -> list[StoredResource]:
+        """The newest `limit` versions of any resource of a type (deletions included)."""
+        query: Document = {"resourceType": resource_type}
+        if since is not None:
+            query["lastUpdated"] = {"$gte": since}
+        found = [
+            StoredResource.from_doc(doc)
+            for collection in (self._current, self._history)
+            for doc in collection.find(query).sort("lastUpdated", -1).limit(limit)
+        ]
+        found.sort(key=lambda stored: (stored.last_updated, stored.version_id), reverse=True)
+        return found[:limit]
+
+
+def _stale(key: str, at: int, if_match: int) -> PreconditionFailedError:
+    return PreconditionFailedError(
+        [error(IssueCode.CONFLICT, f"{key} is at version {at}, not {if_match}", "If-Match")]
+    )
+
+
+def _changed_meanwhile(count: int) -> ConflictError:
+    what = "a resource was" if count == 1 else f"{count} resources were"
+    return ConflictError([error(IssueCode.CONFLICT, f"{what} changed concurrently; retry", "id")])
