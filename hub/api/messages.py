@@ -1,9 +1,12 @@
-"""`POST /messages` (XML exchange), `GET /messages` (pull a mailbox), `POST /messages/{id}/ack`.
+"""`POST /messages` (XML exchange), `GET /messages` (pull a mailbox), `POST /messages/{id}/ack`,
+and `PUT|GET|DELETE /messages/endpoint` (the mailbox's push endpoint).
 
-Every answer is XML (`xsd/message-envelope.xsd`, `xsd/message-bodies.xsd`): a message, a
-Mailbox page, or an Error message whose type picks the status here. The body is capped at
-`max_xml_bytes` while it is read, before any parsing. Authentication failures (no or bad token)
-are answered before the route, as everywhere, with an OperationOutcome.
+Every exchange answer is XML (`xsd/message-envelope.xsd`, `xsd/message-bodies.xsd`): a message, a
+Mailbox page, or an Error message whose type picks the status here. The endpoint routes are
+operator configuration and speak JSON (errors as OperationOutcome, like every JSON door).
+A message body is capped at `max_xml_bytes` while it is read, before any parsing.
+Authentication failures (no or bad token) are answered before the route, as everywhere, with an
+OperationOutcome.
 """
 
 from __future__ import annotations
@@ -12,12 +15,19 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from hub.api.deps import CallerDep, SettingsDep, StoreDep
 from hub.errors import HubError, IssueCode, TooLargeError, ValidationError, error
 from hub.messages.bodies import ErrorType
 from hub.messages.envelope import MessageType, mailbox_document
 from hub.security import Caller
+from hub.services.delivery import (
+    PushEndpoint,
+    push_endpoint,
+    register_push_endpoint,
+    remove_push_endpoint,
+)
 from hub.services.messages import (
     ExchangeContext,
     Reply,
@@ -38,6 +48,7 @@ STATUS_BY_ERROR: dict[ErrorType, int] = {
     ErrorType.UNKNOWN_DESTINATION: 422,
     ErrorType.NOT_FOUND: 404,
     ErrorType.DUPLICATE: 409,
+    ErrorType.IN_PROGRESS: 409,
     ErrorType.SECURITY: 403,
     ErrorType.DESTINATION_UNAVAILABLE: 503,
     ErrorType.INTERNAL: 500,
@@ -49,7 +60,10 @@ _XML_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The hub's answer", "content": {XML: {}}},
     204: {"description": "An acknowledgement was recorded; acknowledgements are never answered"},
     403: {"description": "Error message: not your state, or a security refusal"},
-    409: {"description": "Error message: MessageId reused with another payload"},
+    409: {
+        "description": "Error message: MessageId reused with another payload (Duplicate), or "
+        "the same message still being processed (InProgress, with Retry-After)"
+    },
     413: {"description": "Error message: larger than the limit (nothing was parsed)"},
     422: {"description": "Error message: schema, digest or expiry; every issue located"},
 }
@@ -135,6 +149,58 @@ async def acknowledge(
     return Response(status_code=204)
 
 
+class EndpointRegistration(BaseModel):
+    url: str = Field(
+        description="https URL the hub POSTs your state's messages to (http only for loopback)",
+        examples=["https://msix.example-state.test/hub-inbox"],
+    )
+
+
+class EndpointInfo(BaseModel):
+    mailbox: str
+    url: str
+    updated_at: datetime
+    signing_secret: str | None = Field(
+        None,
+        description="HMAC-SHA256 key of the X-MSIX-Signature header; shown only when registered",
+    )
+
+    @classmethod
+    def of(cls, endpoint: PushEndpoint, secret: str | None = None) -> EndpointInfo:
+        return cls(
+            mailbox=endpoint.mailbox,
+            url=endpoint.url,
+            updated_at=endpoint.updated_at,
+            signing_secret=secret,
+        )
+
+
+@router.put("/endpoint", summary="Register your mailbox's push endpoint")
+async def register_endpoint(
+    registration: EndpointRegistration, caller: CallerDep, store: StoreDep
+) -> EndpointInfo:
+    """From now on the hub POSTs each message of your state's mailbox to `url`, signed, with
+    retries and back-off; answer with an Acknowledgement of its MessageId to close it. Needs
+    `msix/messages.read`. Registering again replaces the URL and the signing secret."""
+    endpoint, secret = await store.run(
+        register_push_endpoint, store, caller, registration.url, now=datetime.now(UTC)
+    )
+    return EndpointInfo.of(endpoint, secret)
+
+
+@router.get("/endpoint", summary="Your mailbox's push endpoint")
+async def read_endpoint(caller: CallerDep, store: StoreDep) -> EndpointInfo:
+    """The registered URL (never the secret); 404 when your mailbox is pulled."""
+    return EndpointInfo.of(await store.run(push_endpoint, store, caller))
+
+
+@router.delete("/endpoint", summary="Stop pushing your mailbox", status_code=204)
+async def delete_endpoint(caller: CallerDep, store: StoreDep) -> Response:
+    """Your receivers pull again (`GET /messages`); idempotent."""
+    await store.run(remove_push_endpoint, store, caller)
+    return Response(status_code=204)
+
+
 def _context(request: Request, caller: Caller, max_bytes: int, observer: str) -> ExchangeContext:
     address = request.client.host if request.client else None
     return ExchangeContext(caller, datetime.now(UTC), max_bytes, observer, address)
@@ -144,7 +210,9 @@ def _reply(reply: Reply) -> Response:
     if reply.xml is None:
         return Response(status_code=204)
     status = 200 if reply.error is None else STATUS_BY_ERROR[reply.error]
-    headers = {"X-Message-Replayed": "true"} if reply.replayed else None
+    headers = {"X-Message-Replayed": "true"} if reply.replayed else {}
+    if reply.error is ErrorType.IN_PROGRESS:
+        headers["Retry-After"] = "1"
     return Response(reply.xml, status_code=status, media_type=XML, headers=headers)
 
 

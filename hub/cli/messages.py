@@ -1,28 +1,37 @@
-"""`msix send FILE --to URL` and `msix inbox --to URL`: a school system's side of /messages.
+"""`msix send FILE --to URL` and `msix inbox --to URL`: a school system's side of /messages;
+`msix messages endpoint|deliver|requeue`: push endpoints and the delivery worker.
 
-Both sign in with client credentials (`POST /auth/token`), then talk XML. Every answer is
-checked as the hub checks what it receives (envelope and body schemas, payload digest) before it
-is printed. Exit codes: 0 an answer that is not an Error, 1 an Error message, 2 an answer that
-is not a valid message (or no answer at all).
+`send`, `inbox` and `messages endpoint` sign in with client credentials (`POST /auth/token`).
+Every answer is checked as the hub checks what it receives (envelope and body schemas, payload
+digest) before it is printed. Exit codes: 0 an answer that is not an Error, 1 an Error message
+(or a refusal), 2 an answer that is not a valid message (or no answer at all).
+
+`messages deliver` and `messages requeue` work on the hub's own store (`--data-dir` or
+`MSIX_MONGODB_URI`), as the operator of the hub.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from hub.api.push import HttpPusher
+from hub.config import load_settings
 from hub.errors import HubError
 from hub.messages.bodies import ErrorBody
 from hub.messages.body_xml import read_body
 from hub.messages.envelope import parse_message, read_mailbox
+from hub.services.delivery import RetryPolicy, deliver_due, requeue_dead_letter, run_delivery
+from hub.store import Store
 
 EXIT_OK, EXIT_ERROR_MESSAGE, EXIT_INVALID = 0, 1, 2
 _MAX_ANSWER = 16 * 1024 * 1024
@@ -99,6 +108,103 @@ def inbox(
     if more:
         typer.echo("more messages wait: ask again with --since the last time shown", err=True)
     raise typer.Exit(EXIT_OK)
+
+
+messages_app = typer.Typer(
+    help="Push endpoints and push delivery of the message mailboxes.", no_args_is_help=True
+)
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (default: MSIX_DATA_DIR or ./var)")
+]
+
+
+@messages_app.command("endpoint")
+def endpoint(
+    to: Url,
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Register this https URL for your mailbox")
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Stop pushing; pull again")] = False,
+) -> None:
+    """Show, register (--url) or remove (--remove) your state's push endpoint.
+
+    Registering prints the signing secret once: keep it to check X-MSIX-Signature on each push.
+    """
+    token = _token(to, client_id, client_secret)
+    address = f"{to.rstrip('/')}/messages/endpoint"
+    if url is not None and remove:
+        typer.echo("give --url or --remove, not both", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    if url is not None:
+        data = json.dumps({"url": url}).encode()
+        status, answer = _call(address, "PUT", token, data=data, content_type="application/json")
+    elif remove:
+        status, answer = _call(address, "DELETE", token)
+    else:
+        status, answer = _call(address, "GET", token)
+    if status >= 300:
+        typer.echo(f"HTTP {status}: {answer.decode('utf-8', errors='replace')[:2000]}", err=True)
+        raise typer.Exit(EXIT_ERROR_MESSAGE)
+    if answer:
+        typer.echo(json.dumps(json.loads(answer), indent=2))
+    else:
+        typer.echo("removed: your mailbox is pulled", err=True)
+    raise typer.Exit(EXIT_OK)
+
+
+@messages_app.command("deliver")
+def deliver(
+    data_dir: DataDir = None,
+    once: Annotated[bool, typer.Option("--once", help="One round, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between rounds")] = 5.0,
+    max_attempts: Annotated[int, typer.Option(min=1, help="Attempts before a dead letter")] = 3,
+) -> None:
+    """Push due mailbox entries to registered endpoints (a worker beside `msix serve`).
+
+    Safe to run in several processes, and beside the app's own worker: entries are leased.
+    """
+    overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
+    store = Store(load_settings(**overrides))
+    policy = RetryPolicy(max_attempts=max_attempts)
+    try:
+        asyncio.run(_deliver(store, policy, once=once, interval=interval))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+
+
+async def _deliver(store: Store, policy: RetryPolicy, *, once: bool, interval: float) -> None:
+    pusher = HttpPusher()
+    try:
+        if once:
+            report = await deliver_due(store, datetime.now(UTC), send=pusher, policy=policy)
+            typer.echo(
+                f"pushed {report.leased}: {report.acknowledged} acknowledged, "
+                f"{report.delivered} delivered, {report.retrying} to retry, {report.dead} dead"
+            )
+            return
+        await run_delivery(store, pusher, asyncio.Event(), interval=interval, policy=policy)
+    finally:
+        await pusher.aclose()
+
+
+@messages_app.command("requeue")
+def requeue(
+    mailbox: Annotated[str, typer.Argument(help="The mailbox (state code)")],
+    message_id: Annotated[str, typer.Argument(help="The dead letter's MessageId")],
+    data_dir: DataDir = None,
+) -> None:
+    """Give a dead letter a fresh set of push attempts, due now."""
+    overrides: dict[str, object] = {} if data_dir is None else {"data_dir": data_dir}
+    store = Store(load_settings(**overrides))
+    try:
+        store.call(requeue_dead_letter, store, mailbox.upper(), message_id, now=datetime.now(UTC))
+    finally:
+        store.close()
+    typer.echo(f"{message_id} is due again in mailbox {mailbox.upper()}")
 
 
 def _check_answer(status: int, answer: bytes) -> int:

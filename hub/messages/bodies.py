@@ -56,6 +56,7 @@ class ErrorType(StrEnum):
     INVALID = "Invalid"
     NOT_FOUND = "NotFound"
     DUPLICATE = "Duplicate"
+    IN_PROGRESS = "InProgress"  # the same message is being processed now: retry for its answer
     SECURITY = "Security"
     EXPIRED = "Expired"
     INTERNAL = "Internal"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -118,48 +119,74 @@ def _qname(local: str) -> str:
 # Writing
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    name: str
+    tag: str  # local name, for error paths
+    qname: str  # namespaced, for the element
+    nil_when_absent: bool
+    omitted: object  # the factory default (omitted when equal), or _NO_FACTORY
+
+
+@functools.cache
+def _plan(model: type[BaseModel]) -> tuple[_FieldPlan, ...]:
+    # Hot path (every RecordResponse): names, defaults and nil rules worked out once per class.
+    return tuple(
+        _FieldPlan(
+            name,
+            element_name(name),
+            _qname(element_name(name)),
+            _nil_when_absent(field),
+            _factory_default(model, name),
+        )
+        for name, field in model.model_fields.items()
+    )
+
+
 def _write_model(element: etree._Element, model: BaseModel, path: str, issues: list[Issue]) -> None:
-    for name, field in type(model).model_fields.items():
-        value = getattr(model, name)
-        tag = element_name(name)
+    sub = etree.SubElement
+    for plan in _plan(type(model)):
+        value = getattr(model, plan.name)
         if value is None:
-            if _nil_when_absent(field):
-                etree.SubElement(element, _qname(tag)).set(_XSI_NIL, "true")
-        elif value == _factory_default(type(model), name):
+            if plan.nil_when_absent:
+                sub(element, plan.qname).set(_XSI_NIL, "true")
+        elif plan.omitted is not _NO_FACTORY and value == plan.omitted:
             continue
         elif isinstance(value, BaseModel):
-            child = etree.SubElement(element, _qname(tag))
-            _write_model(child, value, f"{path}/{tag}", issues)
+            _write_model(sub(element, plan.qname), value, f"{path}/{plan.tag}", issues)
         elif isinstance(value, list):
-            _write_list(element, tag, value, f"{path}/{tag}", issues)
+            _write_list(element, plan, value, path, issues)
         else:
-            _write_text(etree.SubElement(element, _qname(tag)), value, f"{path}/{tag}", issues)
+            child = sub(element, plan.qname)
+            try:
+                child.text = _lexical(value)
+            except ValueError:
+                _bad_text(f"{path}/{plan.tag}", issues)
 
 
 def _write_list(
-    parent: etree._Element, tag: str, items: list[Any], path: str, issues: list[Issue]
+    parent: etree._Element, plan: _FieldPlan, items: list[Any], path: str, issues: list[Issue]
 ) -> None:
-    wrapper = etree.SubElement(parent, _qname(tag))
+    wrapper = etree.SubElement(parent, plan.qname)
     for number, item in enumerate(items, start=1):
         if not isinstance(item, BaseModel):
-            raise TypeError(f"{path}: only lists of models have an XML form")
+            raise TypeError(f"{path}/{plan.tag}: only lists of models have an XML form")
         item_tag = type(item).__name__
         child = etree.SubElement(wrapper, _qname(item_tag))
-        _write_model(child, item, f"{path}/{item_tag}[{number}]", issues)
+        _write_model(child, item, f"{path}/{plan.tag}/{item_tag}[{number}]", issues)
 
 
-def _write_text(element: etree._Element, value: object, path: str, issues: list[Issue]) -> None:
-    try:
-        element.text = _lexical(value)
-    except ValueError:
-        # lxml refuses control characters and lone surrogates: XML 1.0 cannot carry them.
-        issues.append(
-            error(IssueCode.VALUE, "text holds characters XML 1.0 cannot carry", path, "xml-chars")
-        )
+def _bad_text(path: str, issues: list[Issue]) -> None:
+    # lxml refuses control characters and lone surrogates: XML 1.0 cannot carry them.
+    issues.append(
+        error(IssueCode.VALUE, "text holds characters XML 1.0 cannot carry", path, "xml-chars")
+    )
 
 
 def _lexical(value: object) -> str:
     """The XSD lexical form of a scalar (datetime before date: it is a subclass)."""
+    if type(value) is str:  # most values: names, codes, ids
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Enum):

@@ -35,6 +35,8 @@ HUB_SYSTEM = "urn:msix:hub"
 """Organization id system naming the hub itself (value `MSIX`)."""
 CLIENT_SYSTEM = "urn:msix:client"
 """Organization id system naming a registered system client by its client_id."""
+USER_SYSTEM = "urn:msix:user"
+"""Organization id system naming a hub user (web UI) by username: who sent a move notice."""
 
 _CLARK = re.compile(r"\{[^}]*\}")
 _ENVELOPE_ROOT = "/Message"

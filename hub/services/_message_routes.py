@@ -20,6 +20,7 @@ from hub.messages.bodies import (
     Body,
     Candidate,
     CandidateList,
+    Demographics,
     EnrollmentEvent,
     EnrollmentUpdate,
     HealthFlags,
@@ -35,13 +36,9 @@ from hub.messages.envelope import ParsedMessage
 from hub.model import Action, StudentRecord, check_record
 from hub.security import AuditAgent, AuditWriter, Caller
 from hub.security.audit import AuditAction
+from hub.services.consolidation import find_child_by_state_id, load_child
 from hub.services.ingest import IngestSource, Outcome, ingest
-from hub.services.records_view import (
-    DemographicQuery,
-    children_matching,
-    consolidated_education_record,
-    msix_id_for_state_record,
-)
+from hub.services.search import DemographicQuery, SearchHit, search_demographics
 from hub.store import Store
 
 HEALTH_READ = "msix/health.read"
@@ -64,7 +61,8 @@ def answer_request(
     now: datetime,
     observer: str,
 ) -> Body:
-    """A RecordResponse (Found or NotFound) or, for several demographic matches, a CandidateList."""
+    """A RecordResponse (Found or NotFound) or, for a demographic request that does not name
+    one child for certain, a CandidateList."""
     request = read_body(message)
     assert isinstance(request, RecordRequest)
     audit = AuditWriter(observer)
@@ -73,41 +71,52 @@ def answer_request(
         msix_id = request.msix_id
     elif request.state_student_id is not None:
         key = request.state_student_id
-        msix_id = msix_id_for_state_record(store, key.state, key.value)
+        msix_id = find_child_by_state_id(store, key.state, key.value)
     else:
         assert request.demographics is not None
-        found = request.demographics
-        query = DemographicQuery(
-            found.first_name, found.last_name_1, found.birth_date, found.last_name_2
-        )
-        matches = children_matching(store, query)
-        if len(matches) > 1:
+        hits = _demographic_hits(store, request.demographics, now)
+        if len(hits) > 1 or (hits and hits[0].strength != "strong"):
+            found = [hit.msix_id for hit in hits]
             audit.record(
-                store.audit, action=AuditAction.SEARCH, agent=agent, now=now, msix_ids=matches
+                store.audit, action=AuditAction.SEARCH, agent=agent, now=now, msix_ids=found
             )
-            return CandidateList(tuple(_candidate(store, m) for m in matches[:MAX_CANDIDATES]))
-        msix_id = matches[0] if matches else None
+            return CandidateList(tuple(_candidate(hit) for hit in hits))
+        msix_id = hits[0].msix_id if hits else None
+    health = caller.grants(HEALTH_READ) and (
+        not request.sections or Section.HEALTH in request.sections
+    )
     try:
         if msix_id is None:
             raise NotFoundError("no child matches the request")
-        view = consolidated_education_record(store, msix_id, include_health=True)
+        child = load_child(store, msix_id, include_health=health)
     except NotFoundError:
         audit.record(store.audit, action=AuditAction.SEARCH, agent=agent, now=now)
         return RecordResponse(
             ResponseStatus.NOT_FOUND, reason_code="not-found", reason="no child matches the request"
         )
-    health = caller.grants(HEALTH_READ) and (
-        not request.sections or Section.HEALTH in request.sections
-    )
     audit.record(
-        store.audit, action=AuditAction.VIEW, agent=agent, now=now, msix_ids=[view.msix_id]
+        store.audit, action=AuditAction.VIEW, agent=agent, now=now, msix_ids=[child.msix_id]
     )
+    stored = [linked.record for linked in child.records]
     return RecordResponse(
         ResponseStatus.FOUND,
-        msix_id=view.msix_id,
-        health_flags=_health_flags(view.records, included=health),
-        records=tuple(_shaped(record, request.sections, health) for record in view.records),
+        msix_id=child.msix_id,
+        health_flags=_health_flags(stored, included=health),
+        records=tuple(_shaped(record, request.sections) for record in child.education_records()),
     )
+
+
+def _demographic_hits(store: Store, wanted: Demographics, now: datetime) -> list[SearchHit]:
+    """Children the identity engine ranks as possible matches, best first (at most
+    `MAX_CANDIDATES`): the same search the web UI runs."""
+    query = DemographicQuery(
+        first_name=wanted.first_name,
+        last_name_1=wanted.last_name_1,
+        last_name_2=wanted.last_name_2,
+        birth_date=wanted.birth_date,
+        sex=wanted.sex,
+    )
+    return search_demographics(store, query, today=now.date(), limit=MAX_CANDIDATES).hits
 
 
 def deliver_move(
@@ -132,7 +141,7 @@ def deliver_move(
             )
     elif move.student.state_student_id is not None:
         key = move.student.state_student_id
-        msix_id = msix_id_for_state_record(store, key.state, key.value)
+        msix_id = find_child_by_state_id(store, key.state, key.value)
         if msix_id is None:
             issues.append(
                 error(
@@ -275,7 +284,9 @@ def _rejected(message_id: str, issues: Sequence[Issue]) -> Acknowledgement:
     return Acknowledgement(AckLevel.PROCESSED, AckResult.REJECTED, message_id, issues=tuple(issues))
 
 
-def _health_flags(records: tuple[StudentRecord, ...], *, included: bool) -> HealthFlags:
+def _health_flags(records: Sequence[StudentRecord], *, included: bool) -> HealthFlags:
+    """From every linked record, health lists included: the flags say health records are held
+    even to a caller who may not see them."""
     enrollments = sorted(
         (e for record in records for e in record.enrollments), key=lambda e: e.enrollment_date
     )
@@ -289,26 +300,24 @@ def _health_flags(records: tuple[StudentRecord, ...], *, included: bool) -> Heal
     )
 
 
-def _shaped(record: StudentRecord, sections: tuple[Section, ...], health: bool) -> StudentRecord:
+def _shaped(record: StudentRecord, sections: tuple[Section, ...]) -> StudentRecord:
+    """Only the sections asked for (health is already left out unless allowed)."""
+    if not sections:
+        return record
     dropped: dict[str, list[object]] = {}
     for section, fields in _SECTION_FIELDS.items():
-        wanted = (not sections or section in sections) and (section is not Section.HEALTH or health)
-        if not wanted:
+        if section not in sections:
             dropped.update({name: [] for name in fields if getattr(record, name)})
     return record.model_copy(update=dropped) if dropped else record
 
 
-def _candidate(store: Store, msix_id: str) -> Candidate:
-    child = store.students.get(msix_id) or {}
-    identity = child.get("identity", {})
-    states = sorted({link["state"] for link in child.get("links", [])})
-    birth = identity.get("birth_date")
+def _candidate(hit: SearchHit) -> Candidate:
     return Candidate(
-        msix_id=msix_id,
-        states=tuple(states),
-        first_name=identity.get("first_name"),
-        last_name_1=identity.get("last_name_1"),
-        last_name_2=identity.get("last_name_2"),
-        birth_date=date.fromisoformat(str(birth)) if birth else None,
-        sex=identity.get("sex"),
+        msix_id=hit.msix_id,
+        states=hit.states,
+        first_name=hit.first_name,
+        last_name_1=hit.last_name_1,
+        last_name_2=hit.last_name_2,
+        birth_date=date.fromisoformat(hit.birth_date) if hit.birth_date else None,
+        sex=hit.sex,
     )

@@ -10,6 +10,9 @@ must be the caller's own state, expiry; then, on the store thread, `claim` makes
   state's mailbox and a Receipt acknowledgement, EnrollmentUpdate -> the ingest pipeline (same
   validation, identity and storage as a state file) and a Processed acknowledgement;
 - the same key and digest again gets the stored answer back, byte for byte, and nothing else;
+  while the first copy is still being processed (two copies at the same instant, in two
+  processes) the second waits up to `IN_FLIGHT_WAIT_SECONDS` for that answer, then is refused
+  as `InProgress` (retry later);
 - the same key with another digest is refused as a duplicate (SIF_Ack 7, X12 TA1 025).
 
 Refusals are Error messages (`hub.messages.bodies.ErrorType`); the door picks a status from the
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hub.errors import (
     AuthenticationError,
+    ConflictError,
     DuplicateError,
     HubError,
     IssueCode,
@@ -64,9 +68,14 @@ from hub.messages.envelope import (
 from hub.security import AuditAgent, Caller
 from hub.services import _message_routes as routes
 from hub.store import Store
+from hub.store.messages import Claim
 
 MESSAGES_WRITE = "msix/messages.write"
 MESSAGES_READ = "msix/messages.read"
+# A claim still `processing` this long after it was made belongs to a process that died.
+CLAIM_STALE_AFTER = timedelta(minutes=5)
+IN_FLIGHT_WAIT_SECONDS = 2.0
+_IN_FLIGHT_POLL_SECONDS = 0.05
 
 _NOT_ACCEPTED = frozenset(
     {MessageType.RECORD_RESPONSE, MessageType.CANDIDATE_LIST, MessageType.ERROR}
@@ -107,7 +116,15 @@ async def exchange(store: Store, data: bytes, context: ExchangeContext) -> Reply
     except HubError as exc:
         header = exc.header if isinstance(exc, InvalidMessageError) else None
         return refusal(exc, header, context)
-    return await store.run(process_message, store, parsed, context)
+    reply = await store.run(process_message, store, parsed, context)
+    # A twin of this message is being processed (by another request or process): its answer
+    # usually follows within milliseconds, so wait a little for it rather than refuse at once.
+    waited = 0.0
+    while reply.error is ErrorType.IN_PROGRESS and waited < IN_FLIGHT_WAIT_SECONDS:
+        await asyncio.sleep(_IN_FLIGHT_POLL_SECONDS)
+        waited += _IN_FLIGHT_POLL_SECONDS
+        reply = await store.run(process_message, store, parsed, context)
+    return reply
 
 
 def process_message(store: Store, message: ParsedMessage, context: ExchangeContext) -> Reply:
@@ -131,7 +148,7 @@ def process_message(store: Store, message: ParsedMessage, context: ExchangeConte
     except HubError as exc:
         return refusal(exc, header, context)
     sender, message_id = header.sender.key, header.message_id
-    known, created = store.messages.claim(
+    claim = store.messages.claim(
         sender,
         message_id,
         message.digest,
@@ -143,21 +160,20 @@ def process_message(store: Store, message: ParsedMessage, context: ExchangeConte
             "size": len(message.data),
         },
         now=context.now,
+        stale_after=CLAIM_STALE_AFTER,
     )
-    if not created:
-        if known["digest"] != message.digest:
-            return refusal(_duplicate(message_id), header, context)
-        if known.get("response") is not None:
-            return Reply(
-                bytes(known["response"]),
-                MessageType(known["response_type"]),
-                ErrorType(known["error"]) if known.get("error") else None,
-                replayed=True,
-            )
-    reply = _route(store, message, context)
+    if not claim.owned:
+        return _known(claim, message, context)
+    try:
+        reply = _route(store, message, context)
+    except BaseException:
+        # Not a refusal (those are replies): a fault. Let a retry process the message afresh.
+        store.messages.release(sender, message_id, claim.claim_id)
+        raise
     store.messages.complete(
         sender,
         message_id,
+        claim.claim_id,
         reply.xml or b"",
         {
             "response_type": reply.message_type.value if reply.message_type else None,
@@ -165,6 +181,26 @@ def process_message(store: Store, message: ParsedMessage, context: ExchangeConte
         },
     )
     return reply
+
+
+def _known(claim: Claim, message: ParsedMessage, context: ExchangeContext) -> Reply:
+    """The answer to a key already claimed: a conflict, the stored answer, or 'in flight'."""
+    header, known = message.header, claim.doc
+    if known["digest"] != message.digest:
+        return refusal(_duplicate(header.message_id), header, context)
+    if claim.processed:
+        response, response_type, fault = (
+            known.get("response"),
+            known.get("response_type"),
+            known.get("error"),
+        )
+        return Reply(
+            bytes(response) if isinstance(response, bytes | bytearray) and response else None,
+            MessageType(str(response_type)) if response_type else None,
+            ErrorType(str(fault)) if fault else None,
+            replayed=True,
+        )
+    return refusal(_in_progress(header.message_id), header, context)
 
 
 def refusal(exc: HubError, header: Header | None, context: ExchangeContext) -> Reply:
@@ -199,7 +235,7 @@ def pull_mailbox(
 ) -> tuple[str, list[MailboxEntry], bool]:
     """The caller's state mailbox: (mailbox, entries oldest first, more). Store thread."""
     caller.require_scopes(MESSAGES_READ)
-    mailbox = _own_state(caller)
+    mailbox = mailbox_of(caller)
     docs = store.messages.mailbox(
         mailbox,
         now=now,
@@ -217,7 +253,7 @@ def pull_mailbox(
 def acknowledge_delivery(store: Store, caller: Caller, message_id: str, *, now: datetime) -> None:
     """Acknowledge receipt of a message in the caller's mailbox (idempotent). Store thread."""
     caller.require_scopes(MESSAGES_READ)
-    if store.messages.acknowledge(_own_state(caller), message_id, now=now) is None:
+    if store.messages.acknowledge(mailbox_of(caller), message_id, now=now) is None:
         raise NotFoundError(f"no message {message_id} in your mailbox", "message_id")
 
 
@@ -281,7 +317,8 @@ def _check_sender(header: Header, context: ExchangeContext) -> None:
         )
 
 
-def _own_state(caller: Caller) -> str:
+def mailbox_of(caller: Caller) -> str:
+    """The mailbox a caller reads: its state's."""
     state = caller.jurisdiction.state
     if not state:
         raise PermissionDeniedError("only a client acting for a state has a mailbox", "client")
@@ -302,12 +339,28 @@ def _duplicate(message_id: str) -> DuplicateError:
     )
 
 
+def _in_progress(message_id: str) -> ConflictError:
+    return ConflictError(
+        [
+            error(
+                IssueCode.CONFLICT,
+                f"message {message_id} is being processed now; send it again shortly for its "
+                "answer",
+                "/Message/Header/MessageId",
+                "message-in-progress",
+            )
+        ]
+    )
+
+
 def _error_type(exc: HubError) -> ErrorType:
     codes = {issue.code for issue in exc.issues}
     if isinstance(exc, TooLargeError):
         return ErrorType.MESSAGE_TOO_LARGE
     if isinstance(exc, DuplicateError):
         return ErrorType.DUPLICATE
+    if isinstance(exc, ConflictError) and IssueCode.CONFLICT in codes:
+        return ErrorType.IN_PROGRESS
     if isinstance(exc, AuthenticationError | PermissionDeniedError) or IssueCode.SECURITY in codes:
         return ErrorType.SECURITY
     if IssueCode.EXPIRED in codes:

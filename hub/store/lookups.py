@@ -1,7 +1,7 @@
 """Read-only lookups across state records that the record-request door needs.
 
-Kept apart from `hub.store.records` (the versioned writes): a stop-gap for demographic requests
-until identity resolution (hub.identity) gives blocking keys; the query is unindexed, a scan.
+Kept apart from `hub.store.records` (the versioned writes): demographic requests and the web
+search reach children by their records' birth date (indexed), besides the blocking keys.
 """
 
 from __future__ import annotations
