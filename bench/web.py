@@ -2,10 +2,13 @@
 
 Builds a demo data dir as `msix demo` does (synthetic children ingested through the real path,
 the demo accounts) plus extra accounts in one state so the Accounts List has realistic length,
-signs in as the state's User Administrator, and requests each page many times. The time is taken
-inside the ASGI app (from request to the last byte of the answer), so the test client is not
-counted. Prints one JSON line: median, p95 and max milliseconds per page, and the sign-in POST
-separately (argon2id dominates it, by design).
+signs in as each demo role that opens pages (User Administrator, nurse, Data Administrator), and
+requests each of their pages many times: accounts, search (the form and a demographic search with
+a misspelled name and swapped birth date), a consolidated record with its print and historical
+views, the worklist and one item, and the reports. The time is taken inside the ASGI app (from
+request to the last byte of the answer), so the test client is not counted. Prints one JSON line:
+median, p95 and max milliseconds per page, and the sign-in POST separately (argon2id dominates
+it, by design).
 
 Run as `.venv/bin/python bench/web.py [--children 300] [--accounts 250] [--repeat 50]`.
 """
@@ -29,11 +32,22 @@ from fastapi.testclient import TestClient
 from hub.app import create_app
 from hub.cli.demo import prepare_demo
 from hub.config import Settings
-from hub.security import User, accept_rules_of_behaviour
-from hub.store import Store
+from hub.security import (
+    AuditWriter,
+    Caller,
+    Jurisdiction,
+    Role,
+    User,
+    accept_rules_of_behaviour,
+)
+from hub.services import worklists
+from hub.store import Document, Store
 
 TARGET_MS = 100.0
 PAGES = ("/signin", "/", "/accounts", "/accounts/registrar", "/accounts/new", "/account/password")
+RECORD_PAGES = ("/search", "/children/{msix_id}", "/children/{msix_id}/print",
+                "/children/{msix_id}/history", "/notices")  # fmt: skip
+ADMIN_PAGES = ("/worklist", "/worklist/{item_id}", "/reports")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[
@@ -84,6 +98,66 @@ def _stats(samples: list[float]) -> dict[str, float]:
     }
 
 
+def _sign_in(client: TestClient, timed: _Timed, username: str, password: str) -> float:
+    client.cookies.clear()
+    token = _csrf(client.get("/signin").text)
+    answer = client.post(
+        "/signin", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert answer.status_code == 303, answer.text
+    return timed.last
+
+
+def _time(client: TestClient, timed: _Timed, path: str, repeat: int) -> dict[str, float]:
+    samples = []
+    for _ in range(repeat):
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, answer.status_code)
+        samples.append(timed.last)
+    return _stats(samples)
+
+
+def _rich_child(store: Store) -> Document:
+    """The current record of a demo child with courses, assessments and moves (the heaviest)."""
+
+    def find() -> Document:
+        cursor = store.engine.db["state_records"].find(
+            {"state": "TX", "record.courses.0": {"$exists": True}}
+        )
+        best: tuple[int, Document] | None = None
+        for doc in cursor:
+            size = sum(len(doc["record"].get(k, [])) for k in ("courses", "enrollments"))
+            if best is None or size > best[0]:
+                best = (size, doc)
+        assert best is not None
+        return best[1]
+
+    return store.call(find)
+
+
+def _worklist_item(store: Store, msix_id: str) -> str:
+    """An open item for the item page: one the identity step opened, else a user merge."""
+
+    def find_or_open() -> str:
+        items = store.worklist.find({"status": "open"})
+        if items:
+            return str(items[0]["_id"])
+        other = next(
+            doc["_id"]
+            for doc in store.engine.db["students"].find({"status": "active"})
+            if doc["_id"] != msix_id
+        )
+        caller = Caller("user", "nurse", frozenset(), Jurisdiction(state="TX"),
+                        frozenset({Role.PRIMARY_USER}))  # fmt: skip
+        item = worklists.initiate_merge(
+            store, caller, master=msix_id, others=[other], now=datetime.now(UTC),
+            audit=AuditWriter("bench"),
+        )  # fmt: skip
+        return str(item["_id"])
+
+    return store.call(find_or_open)
+
+
 def run(children: int, accounts: int, repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="msix-bench-web-") as folder:
         settings = Settings(demo=True, data_dir=Path(folder))
@@ -93,29 +167,26 @@ def run(children: int, accounts: int, repeat: int) -> dict[str, Any]:
         with TestClient(timed, follow_redirects=False) as client:
             store: Store = app.state.store
             _add_accounts(store, accounts)
-            store.call(accept_rules_of_behaviour, store.users, "user-admin", now=datetime.now(UTC))
-            signin_times: list[float] = []
-            for _ in range(5):
-                client.cookies.clear()
-                token = _csrf(client.get("/signin").text)
-                answer = client.post(
-                    "/signin",
-                    data={
-                        "username": "user-admin",
-                        "password": credentials.users["user-admin"],
-                        "csrf_token": token,
-                    },
-                )
-                assert answer.status_code == 303, answer.text
-                signin_times.append(timed.last)
-            pages: dict[str, dict[str, float]] = {}
-            for path in PAGES:
-                samples = []
-                for _ in range(repeat):
-                    answer = client.get(path)
-                    assert answer.status_code == 200, (path, answer.status_code)
-                    samples.append(timed.last)
-                pages[path] = _stats(samples)
+            for username in ("user-admin", "nurse", "data-admin"):
+                store.call(accept_rules_of_behaviour, store.users, username, now=datetime.now(UTC))
+            signin_times = [
+                _sign_in(client, timed, "user-admin", credentials.users["user-admin"])
+                for _ in range(5)
+            ]
+            pages = {path: _time(client, timed, path, repeat) for path in PAGES}
+
+            sample = _rich_child(store)
+            msix_id = sample["msix_id"]
+            identity = sample["record"]["identity"]
+            _sign_in(client, timed, "nurse", credentials.users["nurse"])
+            for path in RECORD_PAGES:
+                pages[path] = _time(client, timed, path.format(msix_id=msix_id), repeat)
+            pages["POST /search"] = _search_times(client, timed, identity, msix_id, repeat)
+
+            item_id = _worklist_item(store, msix_id)
+            _sign_in(client, timed, "data-admin", credentials.users["data-admin"])
+            for path in ADMIN_PAGES:
+                pages[path] = _time(client, timed, path.format(item_id=item_id), repeat)
         worst = max(page["p95_ms"] for page in pages.values())
         return {
             "bench": "web",
@@ -128,6 +199,30 @@ def run(children: int, accounts: int, repeat: int) -> dict[str, Any]:
             "worst_page_p95_ms": worst,
             "all_pages_under_target": worst < TARGET_MS,
         }
+
+
+def _search_times(
+    client: TestClient, timed: _Timed, identity: Document, msix_id: str, repeat: int
+) -> dict[str, float]:
+    """A demographic search with a slip in the first name and day and month swapped."""
+    born = str(identity["birth_date"])
+    if int(born[8:]) <= 12:
+        born = f"{born[:4]}-{born[8:]}-{born[5:7]}"
+    first = str(identity["first_name"])
+    fields = {
+        "by": "demographics",
+        "first_name": first[:-1] + ("a" if first[-1] != "a" else "e"),
+        "last_name_1": identity["last_name_1"],
+        "birth_date": born,
+    }
+    samples = []
+    for _ in range(repeat):
+        token = _csrf(client.get("/search").text)
+        answer = client.post("/search", data={**fields, "csrf_token": token})
+        assert answer.status_code == 200, answer.text
+        assert f"/children/{msix_id}" in answer.text, "the search missed the child"
+        samples.append(timed.last)
+    return _stats(samples)
 
 
 def _csrf(html: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import Request
 
 from hub.security import AuditAction, AuditAgent, AuditOutcome, AuditWriter, User
@@ -32,8 +34,10 @@ async def record(
     user: User | None,
     description: str,
     outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    msix_ids: Iterable[str] = (),
 ) -> None:
-    """Append one event; `description` names accounts and reasons, never personal details."""
+    """Append one event; `description` names accounts and reasons, never personal details;
+    `msix_ids` are the children the act touched (entity references, not their data)."""
     store = store_of(request)
     await store.run(
         writer_for(request).record,
@@ -43,4 +47,5 @@ async def record(
         now=now_utc(),
         outcome=outcome,
         outcome_description=description,
+        msix_ids=list(msix_ids),
     )

@@ -1,7 +1,7 @@
 """The navigation, as data: an entry appears when the page exists and a role allows it.
 
-A page added later (search, worklists, reports) adds its one line here with the permission it
-requires; there are no entries for pages that do not exist yet.
+A page adds its one line here with the permission it requires; there are no entries for pages
+that do not exist yet. A child's record is reached from search, so it has no entry of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ class NavEntry:
 
 NAV: tuple[NavEntry, ...] = (
     NavEntry("Home", "/", None),
+    NavEntry("Search", "/search", Permission.SEARCH),
+    NavEntry("Move notices", "/notices", Permission.VIEW),
+    NavEntry("Worklist", "/worklist", Permission.WORKLIST),
+    NavEntry("Reports", "/reports", Permission.REPORTS),
     NavEntry("Accounts", "/accounts", Permission.ADMIN_USERS),
     NavEntry("Change password", "/account/password", None),
 )

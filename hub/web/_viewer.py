@@ -13,7 +13,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hub.errors import IssueCode, PermissionDeniedError, error
-from hub.security import ROLES, Permission, User, UserRecords, UserStatus, needs_rules_of_behaviour
+from hub.security import (
+    ROLES,
+    Caller,
+    Permission,
+    User,
+    UserRecords,
+    UserStatus,
+    needs_rules_of_behaviour,
+)
 from hub.web._door import (
     SignInRequiredError,
     StepRequiredError,
@@ -88,3 +96,8 @@ def require_permission(permission: Permission) -> Callable[[User], Awaitable[Use
         return user
 
     return user_with_permission
+
+
+def caller_of(user: User) -> Caller:
+    """The signed-in person as the services see callers: roles and jurisdiction, no scopes."""
+    return Caller("user", user.username, frozenset(), user.jurisdiction, frozenset(user.roles))
