@@ -10,9 +10,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub import __version__, web
-from hub.api import auth, fhir, ingest, messages
+from hub.api import auth, fhir, ingest, messages, push
 from hub.api.errors import install_error_handlers
 from hub.config import Settings, ensure_secret, load_settings
+from hub.services.delivery import RetryPolicy
 from hub.store import Store
 
 
@@ -24,9 +25,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings)
         app.state.store = store
+        pusher = push.PushWorker(
+            store,
+            interval=settings.push_interval_seconds,
+            policy=RetryPolicy(max_attempts=settings.push_max_attempts),
+        )
+        if settings.push_interval_seconds > 0:
+            pusher.start()
         try:
             yield
         finally:
+            await pusher.stop()
             store.close()
 
     app = FastAPI(

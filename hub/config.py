@@ -41,9 +41,16 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1)
     login_lockout_minutes: int = Field(30, ge=1)
     rules_of_behaviour_days: int = Field(365, ge=1)
+    identity_weights: Path | None = Field(
+        None, description="Match weights from `msix identity train` (default: the packaged ones)"
+    )
     worklist_escalation_days: int = Field(
         5, ge=1, description="Days a worklist item waits at one level before it escalates"
     )
+    push_interval_seconds: float = Field(
+        5.0, ge=0, description="Seconds between push delivery rounds in each app process; 0: off"
+    )
+    push_max_attempts: int = Field(3, ge=1, description="Push attempts before a dead letter")
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

@@ -12,8 +12,9 @@ import typer
 
 from hub.cli.accounts import clients_app, users_app
 from hub.cli.conformance import conformance_app
+from hub.cli.fhir import fhir_app
 from hub.cli.identity import identity_app
-from hub.cli.messages import inbox, send
+from hub.cli.messages import inbox, messages_app, send
 from hub.config import Settings, load_settings
 from hub.errors import HubError
 
@@ -28,7 +29,9 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(conformance_app, name="conformance")
 app.command("send")(send)
 app.command("inbox")(inbox)
+app.add_typer(messages_app, name="messages")
 app.add_typer(identity_app, name="identity")
+app.add_typer(fhir_app, name="fhir")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: MSIX_DATA_DIR or ./var)")

@@ -59,8 +59,8 @@ class DemoCredentials:
         lines = [
             f"MSIX Hub demo: {loaded.children} synthetic children, {loaded.records} state records "
             f"ingested from {loaded.files} native state files ({loaded.rejected} rejected); "
-            f"{loaded.consolidated} consolidated records (cross-state matching comes with "
-            "identity resolution)",
+            f"{loaded.consolidated} consolidated records (children matched across states; "
+            "near matches wait in the data administrators' worklist)",
             f"  serving at {url}   (web UI: {url}/, API docs: {url}/docs, health: {url}/healthz)",
             "",
             "  demo users (username / password; the rules of behaviour are accepted at first "

@@ -32,3 +32,31 @@ def eval_command(
     finally:
         store.close()
     typer.echo(orjson.dumps(result.as_dict()).decode())
+
+
+@identity_app.command("train")
+def train_command(
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="Where to write weights")],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory")] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed; same data and seed, same weights")] = 0,
+) -> None:
+    """Estimate the match weights (m, u, prior) by EM from the store's linked records, without
+    labels, and write them as JSON. Point MSIX_IDENTITY_WEIGHTS at the file to use them."""
+    from hub.cli import settings_from
+    from hub.identity import TrainingOptions, build_profile, train, write_weights
+
+    store = Store(settings_from(data_dir))
+    try:
+        linked = store.call(lambda: list(store.students.iter_linked_identities()))
+    finally:
+        store.close()
+    if len(linked) < 100:
+        typer.echo(f"only {len(linked)} linked records: too few to estimate weights", err=True)
+        raise typer.Exit(1)
+    profiles = [
+        build_profile(identity, state=state, state_student_id=sid)
+        for state, sid, identity in linked
+    ]
+    weights = train(profiles, options=TrainingOptions(seed=seed))
+    write_weights(weights, out)
+    typer.echo(f"trained on {len(profiles)} records; weights written to {out}")

@@ -23,7 +23,7 @@ Runs on the store thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +55,7 @@ class Candidate:
     state: str
     state_student_id: str
     identity: Mapping[str, Any]  # hub.model.Identity as JSON
+    enrollments: Sequence[Mapping[str, Any]] = ()  # the record's, for routing a near match
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ class IdentityResolver:
     def __init__(self, store: Store, *, now: datetime, model: MatchModel | None = None) -> None:
         self._store = store
         self._now = now
-        self._model = model or load_model()
-        self._known: dict[tuple[str, str], Document] = {}
+        weights = store.settings.identity_weights
+        self._model = model or load_model(weights_path=weights)
+        self._known: dict[tuple[str, str], Document | None] = {}  # None: no child links it
 
     def forget(self) -> None:
         """Drop what `prefetch` read (between chunks, so memory stays flat)."""
@@ -83,8 +85,10 @@ class IdentityResolver:
     def prefetch(self, state: str, state_student_ids: list[str]) -> None:
         missing = [sid for sid in state_student_ids if (state, sid) not in self._known]
         if missing:
-            for sid, child in self._store.students.find_by_links(state, missing).items():
-                self._known[(state, sid)] = child
+            found = self._store.students.find_by_links(state, missing)
+            for sid in missing:
+                # A miss is remembered too, so that `resolve` does not ask again.
+                self._known[(state, sid)] = found.get(sid)
 
     def resolve(self, candidate: Candidate) -> Resolution:
         key = (candidate.state, candidate.state_student_id)
@@ -121,6 +125,7 @@ class IdentityResolver:
             msix_id=child["_id"],
             candidates=_review_candidates(decision, explanation),
             now=self._now,
+            enrollments=candidate.enrollments,
         )
         return Resolution(child["_id"], True, Zone.REVIEW, item["_id"], explanation)
 
@@ -136,9 +141,7 @@ class IdentityResolver:
         return [
             doc
             for doc in found
-            if not any(
-                pair_key(record_key, other) in apart for other in doc.get("link_keys", [])
-            )
+            if not any(pair_key(record_key, other) in apart for other in doc.get("link_keys", []))
         ]
 
     def _join(self, child: Document, candidate: Candidate, keys: list[str]) -> bool:
@@ -239,4 +242,3 @@ def _review_candidates(decision: Decision, explanation: dict[str, Any]) -> list[
     if not shown and decision.msix_id is not None:
         shown = [c for c in explanation["candidates"] if c["msix_id"] == decision.msix_id]
     return shown
-

@@ -35,6 +35,7 @@ from typing import Any
 from hub.config import Settings
 from hub.errors import ConflictError, IssueCode, PermissionDeniedError, ValidationError, error
 from hub.fhir import state_system, with_patient
+from hub.identity import build_profile, child_keys
 from hub.security import (
     AuditAction,
     AuditAgent,
@@ -45,6 +46,7 @@ from hub.security import (
     Permission,
 )
 from hub.services.fhir_writes import body_of, projection_of
+from hub.services.patients import refresh_patient
 from hub.store import Document, Store, link_key
 
 AUTO_APPROVER = "system:escalation"
@@ -86,18 +88,28 @@ class Route:
 # -- opening items --------------------------------------------------------------------------
 
 
-def route_for(store: Store, msix_ids: Iterable[str], fallback_state: str) -> Route:
-    """The district of the most recent closed enrollment among the children's state records."""
-    latest: tuple[date, str, str | None] | None = None
+def route_for(
+    store: Store,
+    msix_ids: Iterable[str],
+    fallback_state: str,
+    incoming: Sequence[Mapping[str, Any]] = (),
+) -> Route:
+    """The district of the most recent closed enrollment among the children's state records
+    (and `incoming`, the enrollments of a record not stored yet, of `fallback_state`)."""
+    enrollments = [(fallback_state, enrollment) for enrollment in incoming]
     for msix_id in msix_ids:
         for stored in store.state_records.for_child(msix_id):
-            for enrollment in stored.record.get("enrollments", []):
-                withdrawn = enrollment.get("withdrawal_date")
-                if not withdrawn:
-                    continue
-                closed = date.fromisoformat(str(withdrawn)[:10])
-                if latest is None or closed > latest[0]:
-                    latest = (closed, stored.state, enrollment.get("district_id"))
+            enrollments.extend(
+                (stored.state, enrollment) for enrollment in stored.record.get("enrollments", [])
+            )
+    latest: tuple[date, str, str | None] | None = None
+    for state, enrollment in enrollments:
+        withdrawn = enrollment.get("withdrawal_date")
+        if not withdrawn:
+            continue
+        closed = date.fromisoformat(str(withdrawn)[:10])
+        if latest is None or closed > latest[0]:
+            latest = (closed, state, enrollment.get("district_id"))
     if latest is None:
         return Route(fallback_state)
     return Route(latest[1], district=latest[2])
@@ -111,15 +123,17 @@ def open_near_match(
     msix_id: str,
     candidates: Sequence[Mapping[str, Any]],
     now: datetime,
+    enrollments: Sequence[Mapping[str, Any]] = (),
 ) -> Document:
     """A near-match item between the child a state record was given (`msix_id`) and the
     candidates it resembled (each a dict with at least `msix_id`, plus score and explanation).
 
     Idempotent: the same record and candidates open one item, however often the step re-runs.
+    `enrollments` are the incoming record's, when it is not stored yet (they count for routing).
     """
     others = [str(candidate["msix_id"]) for candidate in candidates]
     item_id = _item_id(Kind.NEAR_MATCH, link_key(state, state_student_id), *sorted(others))
-    route = route_for(store, [msix_id, *others], state)
+    route = route_for(store, [msix_id, *others], state, enrollments)
     return store.worklist.create(
         _new_item(
             item_id,
@@ -376,6 +390,7 @@ def merge(store: Store, master: str, others: Sequence[str], *, now: datetime) ->
         _move_health(store, doc["_id"], master, now=now)
         if doc["status"] == "active":
             store.students.retire(doc["_id"], alias_of=master)
+    refresh_patient(store, master, now=now)
 
 
 def split(
@@ -394,10 +409,16 @@ def split(
         if not links:
             continue
         new_child = store.students.create(
-            {"links": links, "identity": {}, "blocking_keys": [], "split_from": msix_id}, now=now
+            {
+                "links": links,
+                "identity": dict(links[-1].get("identity") or {}),
+                "blocking_keys": _keys_of(links),
+                "split_from": msix_id,
+            },
+            now=now,
         )
         new_ids.append(new_child["_id"])
-    store.students.update(msix_id, {"links": kept})
+    store.students.update(msix_id, {"links": kept, "blocking_keys": _keys_of(kept)})
     for new_id, group in zip(new_ids, groups, strict=False):
         for key in group:
             state, sid = key.split(":", 1)
@@ -411,7 +432,21 @@ def split(
                     item_id=f"split:{msix_id}",
                     now=now,
                 )
+    for changed in (msix_id, *new_ids):
+        refresh_patient(store, changed, now=now)
     return new_ids
+
+
+def _keys_of(links: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The blocking keys of a child holding these links (from each link's identity snapshot)."""
+    return child_keys(
+        build_profile(
+            link.get("identity") or {},
+            state=link["state"],
+            state_student_id=link["state_student_id"],
+        )
+        for link in links
+    )
 
 
 def _move_health(

@@ -17,11 +17,13 @@ from hub.store.assertions import AssertionReplayRepository
 from hub.store.audit import AuditRepository
 from hub.store.engine import Document, Engine
 from hub.store.errors import translate_errors
-from hub.store.fhir import FhirRepository, SearchProjection, StoredResource
+from hub.store.fhir import FhirRepository, PlannedWrite, SearchProjection, StoredResource
+from hub.store.fhir_query import filter_of
 from hub.store.ingest import IngestRepository
 from hub.store.lookups import RecordLookup
 from hub.store.messages import MessageRepository
 from hub.store.records import SaveResult, StateRecordRepository, StoredRecord
+from hub.store.reports import ReportQueries
 from hub.store.schema import ensure_schema
 from hub.store.students import StudentRepository, is_valid_msix_id, link_key
 from hub.store.worklist import WorklistRepository, pair_key
@@ -34,6 +36,7 @@ class Store:
     """The open store of one process: engine plus repositories."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.engine = Engine(settings)
         self.state_records = StateRecordRepository(self.engine)
         self.students = StudentRepository(self.engine)
@@ -46,6 +49,7 @@ class Store:
         self.messages = MessageRepository(self.engine)
         self.lookups = RecordLookup(self.engine)
         self.worklist = WorklistRepository(self.engine)
+        self.reports = ReportQueries(self.engine)
         self.call(self._ensure_schema)
 
     def _ensure_schema(self) -> None:
@@ -85,7 +89,9 @@ __all__ = [
     "FhirRepository",
     "IngestRepository",
     "MessageRepository",
+    "PlannedWrite",
     "RecordLookup",
+    "ReportQueries",
     "SaveResult",
     "SearchProjection",
     "StateRecordRepository",
@@ -95,6 +101,7 @@ __all__ = [
     "StudentRepository",
     "UserRepository",
     "WorklistRepository",
+    "filter_of",
     "is_valid_msix_id",
     "link_key",
     "open_store",

@@ -22,11 +22,17 @@ ASC = 1
 DESC = -1
 
 COLLECTIONS: dict[str, tuple[Index, ...]] = {
-    # Every version a state sent, as sent; the newest version is the current record.
+    # Every version a state sent, as sent; the newest version is the current record. One document
+    # per version is guaranteed by its `_id` (`STATE:id:version`), not by a unique index: the
+    # embedded engine checks a unique index by intersecting per-field candidate sets, which made
+    # every insert cost O(records of the state). The state student id leads, so that a lookup by
+    # ids alone is indexed on MongoDB too (the embedded planner would intersect `state` likewise).
     "state_records": (
-        Index((("state", ASC), ("state_student_id", ASC), ("version", DESC)), unique=True),
+        Index((("state_student_id", ASC), ("state", ASC), ("version", DESC))),
         Index((("msix_id", ASC),)),
         Index((("batch_id", ASC),)),
+        # Demographic search and record requests by birth date (`lookups.born_on`).
+        Index((("record.identity.birth_date", ASC),)),
     ),
     # The consolidated child: links to state records, identity summary, blocking keys, aliases.
     "students": (
@@ -43,6 +49,18 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
         Index((("resourceType", ASC), ("identifiers", ASC))),
         Index((("resourceType", ASC), ("patient", ASC), ("date", ASC))),
         Index((("resourceType", ASC), ("lastUpdated", ASC))),
+        # One per SHALL/SHOULD search of docs/fhir-api.md; the first field of each is what the
+        # embedded engine plans with (hash on every indexed path), MongoDB uses them whole (at
+        # most one array field per compound index).
+        Index((("resourceType", ASC), ("x_identifier", ASC))),
+        Index((("resourceType", ASC), ("x_name_keys", ASC), ("date", ASC))),
+        Index((("resourceType", ASC), ("x_gender", ASC), ("date", ASC))),
+        Index((("resourceType", ASC), ("x_year", ASC), ("date", ASC))),
+        Index((("resourceType", ASC), ("patient", ASC), ("x_status", ASC))),
+        Index((("resourceType", ASC), ("patient", ASC), ("x_category", ASC))),
+        Index((("resourceType", ASC), ("patient", ASC), ("x_clinical_status", ASC))),
+        Index((("resourceType", ASC), ("patient", ASC), ("x_code", ASC))),
+        Index((("resourceType", ASC), ("x_vaccine_code", ASC))),
     ),
     "fhir_history": (Index((("resourceType", ASC), ("id", ASC), ("versionId", DESC))),),
     # Near matches and merge/split validations (DOMAIN.md §6), routed to a jurisdiction level.
@@ -81,6 +99,7 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
 
 # Indexes earlier versions created, dropped at start-up where still present.
 RETIRED: dict[str, tuple[str, ...]] = {
+    "state_records": ("state_1_state_student_id_1_version_-1",),
     "messages": ("sender_1_message_id_1",),
 }
 

@@ -75,7 +75,9 @@ class StudentRepository:
         for _ in range(_MAX_ALLOCATION_ATTEMPTS):
             candidate = _draw_msix_id()
             try:
-                self._registry.insert_one({"_id": candidate, "issued_at": now or datetime.now(UTC)})
+                self.engine.insert_many(
+                    "msix_ids", [{"_id": candidate, "issued_at": now or datetime.now(UTC)}]
+                )
             except DuplicateKeyError:
                 continue
             return candidate
@@ -102,7 +104,7 @@ class StudentRepository:
             "updated_at": stamp,
             "revision": 1,
         }
-        self._students.insert_one(doc)
+        self.engine.insert_many("students", [doc])
         return doc
 
     def get(self, msix_id: str) -> Document | None:
@@ -174,10 +176,27 @@ class StudentRepository:
             raise ConflictError("a child cannot be an alias of itself", "alias_of")
         return self.update(msix_id, {"status": "retired", "alias_of": alias_of})
 
+    def aliases_of(self, msix_id: str) -> list[str]:
+        """The retired IDs merged directly into `msix_id` (indexed on `alias_of`)."""
+        return sorted(doc["_id"] for doc in self._students.find({"alias_of": msix_id}, {"_id": 1}))
+
+    def iter_ids(self) -> Iterator[str]:
+        """Every MSIX ID of a child, active or retired, streamed."""
+        for doc in self._students.find({}, {"_id": 1}):
+            yield doc["_id"]
+
     def iter_links(self) -> Iterator[tuple[str, list[str]]]:
         """(MSIX ID, link keys) of every active child, streamed (for evaluation and reports)."""
         for doc in self._students.find({"status": "active"}, {"link_keys": 1}):
             yield doc["_id"], list(doc.get("link_keys", []))
+
+    def iter_linked_identities(self) -> Iterator[tuple[str, str, Document]]:
+        """(state, state student id, identity snapshot) of every active child's links, streamed
+        (the unlabelled data `msix identity train` estimates weights from)."""
+        for doc in self._students.find({"status": "active"}, {"links": 1}):
+            for link in doc.get("links", []):
+                if link.get("identity"):
+                    yield link["state"], link["state_student_id"], link["identity"]
 
     def count(self) -> int:
         return int(self._students.count_documents({"status": "active"}))

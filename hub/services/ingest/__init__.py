@@ -18,7 +18,6 @@ from hub.services.ingest._ack import (
     ReportedIssue,
     UnmappedCode,
 )
-from hub.services.ingest._identity import Candidate, IdentityStep, Resolution
 from hub.services.ingest._pipeline import IngestResult, ingest
 from hub.services.ingest._prepare import event_dates
 from hub.services.ingest._render import (
@@ -39,10 +38,8 @@ __all__ = [
     "NAMESPACE",
     "SCHEMA_FILE",
     "Acknowledgement",
-    "Candidate",
     "Counts",
     "FileRejected",
-    "IdentityStep",
     "IngestResult",
     "IngestSource",
     "MappedInput",
@@ -52,7 +49,6 @@ __all__ = [
     "RecordOutcome",
     "RecordReport",
     "ReportedIssue",
-    "Resolution",
     "Timings",
     "UnmappedCode",
     "acknowledgement_text",

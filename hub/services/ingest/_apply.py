@@ -1,29 +1,51 @@
 """Pass 2: store the spooled records, a chunk at a time, on the store thread.
 
 Each record is quarantined (rejected) or goes through identity, a versioned state-record save and
-the FHIR writes of its health entries. Every step is idempotent, and a record already stored by
-an interrupted run of the same batch is recognised by its version's batch id and record number,
-so running a batch again after a kill ends exactly where one clean run ends, acknowledgement
+the FHIR writes of its health entries. A chunk is one unit of work (`Engine.batch`): its reads
+come first (current versions, links, FHIR resources), then the identity step (which may create
+or update children), then every decision is made in memory, and the chunk's writes go out in
+bulk, in dependency order — children, state records, FHIR history, current FHIR resources,
+quarantine. On the embedded engine that is one write lock and one SQLite commit per collection
+per chunk, in that order; on MongoDB, one bulk write per collection, in that order.
+
+Crash safety. A kill leaves a prefix of that order written (per collection on the embedded
+engine, per document on MongoDB). A chunk never holds two records of the same state record
+(the chunk is cut before a repeated state student id), so the records of a chunk touch disjoint
+state records and FHIR resources, and each record sees the same prefix a record written on its
+own would: a child without its state record (found again by its link), a state record without
+its FHIR resources (recognised by its version's batch id and record number, whose resources are
+then written), superseded FHIR versions copied to history without the current moving (the copy
+is rewritten, identical). Every write is idempotent given what was committed before it, so
+running a batch again after a kill ends exactly where one clean run ends, acknowledgement
 included.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from hub.errors import Issue, IssueCode, Severity, warning
 from hub.fhir import entry_id, search_projection, with_patient
+from hub.services.identity import Candidate, IdentityResolver
 from hub.services.ingest._ack import AckBuilder, RecordOutcome, ReportedIssue
-from hub.services.ingest._identity import Candidate, IdentityStep
 from hub.services.ingest._types import IngestSource, Progress, Timings
-from hub.store import SearchProjection, Store, StoredRecord, StoredResource, link_key
+from hub.services.patients import refresh_patient
+from hub.store import (
+    PlannedWrite,
+    SaveResult,
+    SearchProjection,
+    Store,
+    StoredRecord,
+    StoredResource,
+    link_key,
+)
 
 CHUNK = 200
 _KINDS = (
@@ -58,20 +80,26 @@ class Applier:
         self.builder = builder
         self.now = now
         self.timings = timings
-        self.identity = IdentityStep(store.students, now=now)
+        self.identity = IdentityResolver(store, now=now)
+        self._touched: set[str] = set()  # children whose Patient must be refreshed
         self.retractions: list[Retraction] = []
         self._currents: dict[str, StoredRecord] = {}
         self._fhir: _FhirCache = _FhirCache(store, [])
+        self._versions: list[SaveResult] = []
+        self._writes: list[PlannedWrite] = []
+        self._rejects: list[tuple[str, Entry]] = []
         self._to_resolve: list[str] = []
 
     def apply(self, spool: Path, progress: Progress | None = None) -> None:
         done = 0
+        clock = time.perf_counter
         with spool.open("rb") as lines:
-            while chunk := list(itertools.islice(lines, CHUNK)):
-                with self.timings.timing("spool"):
-                    entries = [orjson.loads(line) for line in chunk]
-                self._chunk(entries)
-                done += len(chunk)
+            for entries in _chunks(lines, self.timings):
+                with self.store.engine.batch():
+                    self._chunk(entries)
+                    written = clock()
+                self.timings.store += clock() - written  # the commits
+                done += len(entries)
                 if progress is not None:
                     progress("storing", done)
 
@@ -79,7 +107,7 @@ class Applier:
 
     def _chunk(self, entries: list[Entry]) -> None:
         accepted = [entry for entry in entries if entry["ok"]]
-        sids = list(dict.fromkeys(entry["sid"] for entry in accepted))
+        sids = [entry["sid"] for entry in accepted]
         with self.timings.timing("store"):
             self._currents = self.store.state_records.current_many(self.state, sids)
         with self.timings.timing("identity"):
@@ -103,7 +131,7 @@ class Applier:
                 outcome, more = self._accept(entry)
                 issues.extend(more)
             else:
-                self._reject(entry, issues)
+                self._reject(entry)
                 outcome = RecordOutcome.REJECTED
             values = entry["values"]
             self.builder.add(
@@ -113,42 +141,51 @@ class Applier:
                 outcome,
                 [ReportedIssue.of(issue, values) for issue in issues],
             )
-        self._resolve()
+        self._flush()
 
-    def _reject(self, entry: Entry, issues: list[Issue]) -> None:
-        sid = entry["sid"]
-        if sid in self._to_resolve:
-            self._resolve()  # an earlier record of this file was accepted: keep the file order
-        key = link_key(self.state, sid) if sid else f"{self.state}#{self.batch_id}#{entry['n']}"
+    def _flush(self) -> None:
+        """The chunk's writes, in dependency order (children were written by the identity step)."""
         with self.timings.timing("store"):
-            self.store.ingest.quarantine(
-                key,
-                {
-                    "state": self.state,
-                    "state_student_id": sid,
-                    "batch_id": self.batch_id,
-                    "record_number": entry["n"],
-                    "line": entry["line"],
-                    "issues": [
-                        {"severity": s, "code": c, "message": m, "location": loc, "rule": r}
-                        for s, c, m, loc, r in entry["issues"]
-                    ],
-                    # A list, not a dict: locations hold dots, which MongoDB field names avoid.
-                    "values": [
-                        {"location": location, "value": value}
-                        for location, value in entry["values"].items()
-                    ],
-                    "quarantined_at": self.now,
-                },
+            self.store.state_records.insert_versions(self._versions)
+        with self.timings.timing("fhir"):
+            self.store.fhir.write_many(self._writes)
+        with self.timings.timing("store"):
+            self.store.ingest.quarantine_many(
+                [(key, self._quarantined(entry)) for key, entry in self._rejects]
             )
-
-    def _resolve(self) -> None:
-        if self._to_resolve:
-            with self.timings.timing("store"):
+            if self._to_resolve:
                 self.store.ingest.resolve(
                     self.state, self._to_resolve, batch_id=self.batch_id, now=self.now
                 )
-            self._to_resolve = []
+        with self.timings.timing("fhir"):
+            for msix_id in sorted(self._touched):
+                refresh_patient(self.store, msix_id, now=self.now)
+        self._versions, self._writes, self._rejects, self._to_resolve = [], [], [], []
+        self._touched = set()
+
+    def _reject(self, entry: Entry) -> None:
+        sid = entry["sid"]
+        key = link_key(self.state, sid) if sid else f"{self.state}#{self.batch_id}#{entry['n']}"
+        self._rejects.append((key, entry))
+
+    def _quarantined(self, entry: Entry) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "state_student_id": entry["sid"],
+            "batch_id": self.batch_id,
+            "record_number": entry["n"],
+            "line": entry["line"],
+            "issues": [
+                {"severity": s, "code": c, "message": m, "location": loc, "rule": r}
+                for s, c, m, loc, r in entry["issues"]
+            ],
+            # A list, not a dict: locations hold dots, which MongoDB field names avoid.
+            "values": [
+                {"location": location, "value": value}
+                for location, value in entry["values"].items()
+            ],
+            "quarantined_at": self.now,
+        }
 
     # -- one accepted record -----------------------------------------------------------------
 
@@ -168,9 +205,14 @@ class Applier:
         sid = entry["sid"]
         resumed = self._stored_by_this(current, entry)
         with self.timings.timing("identity"):
-            msix_id = self.identity.resolve(Candidate(self.state, sid, entry["identity"])).msix_id
+            candidate = Candidate(
+                self.state, sid, entry["identity"], entry["record"].get("enrollments", [])
+            )
+            resolution = self.identity.resolve(candidate)
+            msix_id = resolution.msix_id
+            self._touched.add(msix_id)
         with self.timings.timing("store"):
-            result = self.store.state_records.save(
+            result = self.store.state_records.next_version(
                 self.state,
                 sid,
                 entry["record"],
@@ -180,6 +222,7 @@ class Applier:
                 current=current,
                 extra={"events": entry["events"], "event_date": entry["events"].get("latest")},
             )
+            self._versions.append(result)
             self._currents[sid] = result.stored
             previous = self._version_before(current) if resumed else current
         removed = set()
@@ -201,7 +244,7 @@ class Applier:
             return RecordOutcome.UNCHANGED, []
         if not resumed:
             with self.timings.timing("store"):
-                result = self.store.state_records.save(
+                result = self.store.state_records.next_version(
                     self.state,
                     sid,
                     {**current.record, "source": entry["record"]["source"]},
@@ -211,9 +254,12 @@ class Applier:
                     now=self.now,
                     current=current,
                 )
+                self._versions.append(result)
                 self._currents[sid] = result.stored
         with self.timings.timing("fhir"):
             self._write_resources(current.msix_id, [], self._entry_keys(sid, current.record))
+        if current.msix_id is not None:
+            self._touched.add(current.msix_id)  # its Patient loses this record's identifier
         self.retractions.append(Retraction(entry["n"], sid, current.msix_id))
         return RecordOutcome.DELETED, []
 
@@ -268,6 +314,7 @@ class Applier:
     def _write_resources(
         self, msix_id: str | None, resources: list[dict[str, Any]], retract: Iterable[ResourceKey]
     ) -> None:
+        """Plan the FHIR writes of one record (written with the chunk's others by `_flush`)."""
         fhir = self.store.fhir
         for built in resources:
             assert msix_id is not None
@@ -276,22 +323,19 @@ class Applier:
             stored = self._fhir.get(key)
             if stored is not None and not stored.deleted and _body(stored.resource) == resource:
                 continue
-            written = fhir.write(
-                resource,
-                _projection(resource),
-                if_match=stored.version_id if stored is not None else 0,
-                now=self.now,
-            )
-            self._fhir.put(key, written)
+            planned = fhir.plan(resource, _projection(resource), previous=stored, now=self.now)
+            self._writes.append(planned)
+            self._fhir.put(key, planned.stored)
         for key in retract:
             stored = self._fhir.get(key)
             if stored is None or stored.deleted:
                 continue
             body = _body(stored.resource)
-            written = fhir.write(
-                body, _projection(body), if_match=stored.version_id, deleted=True, now=self.now
+            planned = fhir.plan(
+                body, _projection(body), previous=stored, deleted=True, now=self.now
             )
-            self._fhir.put(key, written)
+            self._writes.append(planned)
+            self._fhir.put(key, planned.stored)
 
 
 class _FhirCache:
@@ -319,6 +363,26 @@ class _FhirCache:
 
     def put(self, key: ResourceKey, stored: StoredResource) -> None:
         self._known[key] = stored
+
+
+def _chunks(lines: IO[bytes], timings: Timings) -> Iterator[list[Entry]]:
+    """The spool's entries, at most `CHUNK` at a time, never two of one state record together."""
+    chunk: list[Entry] = []
+    sids: set[str] = set()
+    clock = time.perf_counter
+    for line in lines:
+        started = clock()
+        entry: Entry = orjson.loads(line)
+        timings.spool += clock() - started
+        sid = entry["sid"]
+        if len(chunk) == CHUNK or (sid is not None and sid in sids):
+            yield chunk
+            chunk, sids = [], set()
+        chunk.append(entry)
+        if sid is not None:
+            sids.add(sid)
+    if chunk:
+        yield chunk
 
 
 def _record_number(stored: StoredRecord) -> int | None:

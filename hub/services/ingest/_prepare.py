@@ -102,9 +102,9 @@ def _prepared(
                 "received_at": received_at.isoformat(),
             }
             entry["record"] = data
-            entry["identity"] = record.identity.model_dump(
-                mode="json", exclude={"parents", "alternate_ids"}, exclude_none=True
-            )
+            # The whole identity, parents and alternate ids included: the matching engine
+            # compares them (parents' names separate siblings; ids conflict or agree).
+            entry["identity"] = record.identity.model_dump(mode="json", exclude_none=True)
             entry["events"] = event_dates(record)
             entry["resources"] = resources
     return entry

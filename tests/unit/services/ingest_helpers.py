@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from hub.services.ingest import IngestResult, IngestSource, MappedInput, ingest
 from hub.store import Store
 
 STATE = "TX"
+_MSIX_ID = re.compile(r"\b[1-9]\d{11}\b")
 AGENT = AuditAgent("client", "tx-sis", Jurisdiction(state=STATE))
 
 
@@ -59,16 +61,21 @@ def snapshot(store: Store) -> dict[str, Any]:
         def child(msix_id: object) -> object:
             return children.get(msix_id, msix_id) if isinstance(msix_id, str) else msix_id
 
-        def resource(body: dict[str, Any]) -> dict[str, Any]:
+        def ids_to_links(text: str) -> str:
+            # Every MSIX ID in a resource (references, Patient ids, identifiers, links).
+            return _MSIX_ID.sub(lambda found: str(child(found.group())), text)
+
+        def resource(body: dict[str, Any]) -> Any:
             body = {key: value for key, value in body.items() if key != "meta"}
-            for element in ("patient", "subject"):
-                if element in body:
-                    body[element] = child(body[element]["reference"].removeprefix("Patient/"))
-            return body
+            return orjson.loads(ids_to_links(orjson.dumps(body).decode()))
 
         def fhir(collection: str) -> dict[str, Any]:
             return {
-                doc["_id"]: (doc["versionId"], doc["deleted"], resource(doc["resource"]))
+                ids_to_links(doc["_id"]): (
+                    doc["versionId"],
+                    doc["deleted"],
+                    resource(doc["resource"]),
+                )
                 for doc in db[collection].find()
             }
 

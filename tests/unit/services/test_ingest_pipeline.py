@@ -11,6 +11,7 @@ from typing import Any
 
 from hub.errors import IssueCode, error
 from hub.messages.safe_xml import load_schema, parse_xml, validate
+from hub.security import AuditAction
 from hub.services.canonical_source import read_canonical_jsonl
 from hub.services.ingest import (
     FileRejected,
@@ -170,7 +171,16 @@ def test_a_delete_retracts_the_record_and_its_health_resources_and_an_insert_res
     assert resources == []  # searches skip retracted resources
     events = store.call(store.audit.for_child, msix_id)
     assert [event["subtype"][0]["code"] for event in events] == ["retract"]
+    assert events[0]["subtype"][0]["code"] == AuditAction.RETRACT.value
+    assert (events[0]["type"]["code"], events[0]["action"]) == ("110110", "D")
     assert store.call(store.audit.count) == audited + 2  # the retraction and the batch
+    [batch_event] = [
+        event
+        for event in store.call(store.audit.recent)
+        if event["subtype"][0]["code"] == AuditAction.INGEST.value
+        and deleted.batch_id in event.get("outcomeDesc", "")
+    ]
+    assert (batch_event["type"]["code"], batch_event["action"]) == ("110107", "C")
 
     # A new file (not byte-identical to the first one, which would be answered as a replay).
     restored = run_ingest(jsonl([record]) + b"\n", name="restore.jsonl")
@@ -220,7 +230,9 @@ def test_immunizations_become_fhir_resources_and_a_resend_updates_them(
     assert len(current) == 1  # the dropped dose is retracted, the changed one updated in place
     assert current[0].resource["occurrenceDateTime"] == changed["occurrence_date"]
     assert current[0].version_id == 2
-    assert count(store, "fhir_resources") == 2  # same ids: nothing duplicated
+    assert (
+        count(store, "fhir_resources", {"resourceType": "Immunization"}) == 2
+    )  # same ids: nothing duplicated
     dropped_history = store.call(
         store.fhir.history, "Immunization", _resource_id(sid, dropped["record_id"])
     )
