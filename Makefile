@@ -43,7 +43,8 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
-	@for script in bench/*.py; do $(PY) $$script || exit 1; done
+	@# -P: a bench file must never shadow a package of the same name (bench/fhir_*.py vs fhir)
+	@for script in bench/*.py; do $(PY) -P $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
