@@ -56,10 +56,11 @@ def seed(app: FastAPI, http: httpx2.Client) -> Seeded:
     destination = register(app, "WA", "conformance-wa")
     lines = [
         orjson.dumps(emitted.record.model_dump(mode="json", exclude_none=True))
-        for child in iter_children(7, 12, states=["TX"])
+        for child in iter_children(7, 20, states=["TX"])  # 20: two of them have conditions
         for emitted in child.records
         if emitted.record.student_id.state == "TX"
     ]
+    assert any(b'"conditions"' in line for line in lines)  # the Condition tests need data
     basic = base64.b64encode(f"{client.client_id}:{client.client_secret}".encode()).decode()
     token = http.post(
         "/auth/token",

@@ -135,6 +135,21 @@ def test_demo_prints_a_client_that_obtains_a_token(tmp_path: Path) -> None:
         # records, never fewer than the true children (twins and siblings are not merged).
         assert store.call(store.students.count) == consolidated
         assert children <= consolidated < records
+        # A child the demo's states share has one Patient listing every linked state record.
+        shared = [
+            (msix_id, keys)
+            for msix_id, keys in store.call(lambda: list(store.students.iter_links()))
+            if len({key.split(":")[0] for key in keys}) >= 2
+        ]
+        assert shared
+        for msix_id, keys in shared:
+            patient = store.call(store.fhir.read, "Patient", msix_id).resource
+            listed = {
+                f"{item['system'].split(':')[3]}:{item['value']}"
+                for item in patient["identifier"]
+                if item["system"].startswith("urn:msix:state:")
+            }
+            assert listed == set(keys), msix_id
         batches = store.call(lambda: store.engine.db["ingest_batches"].count_documents({}))
         assert batches == 4
 

@@ -132,8 +132,8 @@ def test_names_without_a_birth_date_find_the_child_through_its_blocking_keys(
     web: TestClient, store: Store, guadalupe: str
 ) -> None:
     child = store.call(store.students.get, guadalupe)
-    if not child or not child.get("blocking_keys"):
-        pytest.skip("the ingest identity step does not store blocking keys yet (issue #5)")
+    assert child is not None
+    assert child["blocking_keys"]  # stored by the ingest's identity step
     _sign_in(web, "registrar1")
     by_names = _search(web, first_name="Guadalupe", last_name_1="Hernandez", last_name_2="Ruiz")
     assert guadalupe in _CHILD_LINK.findall(by_names.text)
