@@ -10,6 +10,7 @@ All functions here are synchronous and run on the store thread (`store.call` / `
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from hub.model import StudentRecord
@@ -21,7 +22,12 @@ class LinkedRecord:
     """One state's current record of the child, with where and when it came from."""
 
     stored: StoredRecord
-    record: StudentRecord
+
+    @functools.cached_property
+    def record(self) -> StudentRecord:
+        """The canonical model, built on first use: the stored JSON was validated on ingest, and
+        the record page works from it directly (building ten models is most of a read)."""
+        return StudentRecord.model_validate(self.stored.record)
 
     @property
     def state(self) -> str:
@@ -65,10 +71,7 @@ def load_child(store: Store, msix_id: str, *, include_health: bool) -> Consolida
     """
     child = store.students.resolve(msix_id)
     surviving: str = child["_id"]
-    linked = [
-        LinkedRecord(stored, StudentRecord.model_validate(stored.record))
-        for stored in store.state_records.for_child(surviving)
-    ]
+    linked = [LinkedRecord(stored) for stored in store.state_records.for_child(surviving)]
     linked.sort(key=lambda item: (item.state, item.state_student_id))
     return ConsolidatedChild(surviving, msix_id, linked, include_health)
 

@@ -107,14 +107,22 @@ class StateRecordRepository:
         return sorted(versions, key=lambda stored: stored.version)
 
     def for_child(self, msix_id: str) -> list[StoredRecord]:
-        """The current version of every record linked to a child."""
-        latest: dict[tuple[str, str], StoredRecord] = {}
-        for doc in self._records.find({"msix_id": msix_id}):
-            stored = StoredRecord.from_doc(doc)
-            key = (stored.state, stored.state_student_id)
-            if key not in latest or latest[key].version < stored.version:
-                latest[key] = stored
-        return [record for record in latest.values() if not record.deleted]
+        """The current version of every record linked to a child.
+
+        The versions are found through the `msix_id` index with a small projection, and only the
+        current ones are read whole, by `_id` (on the embedded engine a query copies every field
+        of every document it returns, which for records with long course lists cost more than
+        everything else on a record page).
+        """
+        latest: dict[tuple[str, str], Document] = {}
+        fields = {"state": 1, "state_student_id": 1, "version": 1}
+        for doc in self._records.find({"msix_id": msix_id}, fields):
+            key = (doc["state"], doc["state_student_id"])
+            if key not in latest or latest[key]["version"] < doc["version"]:
+                latest[key] = doc
+        current = self.engine.find_by_ids("state_records", [doc["_id"] for doc in latest.values()])
+        records = [StoredRecord.from_doc(doc) for doc in current]
+        return [record for record in records if not record.deleted and record.msix_id == msix_id]
 
     @locked
     def save(
