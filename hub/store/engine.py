@@ -34,6 +34,7 @@ from typing import Any, ParamSpec, TypeVar
 import bson
 import pymongo
 import pymongo.errors
+from pymongo import ReplaceOne
 from pymongo.database import Database
 
 from hub.config import Settings
@@ -191,6 +192,31 @@ class Engine:
             return list(store._documents.get_many(ids))
         return list(self.db[collection].find({"_id": {"$in": ids}}))
 
+    def replace_many(
+        self,
+        collection: str,
+        replacements: list[tuple[Document, Document]],
+        *,
+        upsert: bool = False,
+    ) -> int:
+        """Replace documents, in order: (filter by `_id` and equal fields, replacement) pairs.
+
+        Returns how many filters matched (an upsert that inserted does not count). Inside an
+        embedded batch the replacements go straight into the table, as `insert_many` does; a
+        replace through the engine would first build its in-memory index of the whole
+        collection.
+        """
+        if not replacements:
+            return 0
+        if self._batch is not None:
+            matched = self._batch.replace_many(collection, replacements, upsert=upsert)
+            if matched is not None:
+                return matched
+        result = self.db[collection].bulk_write(
+            [ReplaceOne(query, doc, upsert=upsert) for query, doc in replacements], ordered=True
+        )
+        return int(result.matched_count)
+
     def insert_many(self, collection: str, docs: list[Document]) -> None:
         """Insert documents that carry their `_id`, in order, on the store thread.
 
@@ -262,27 +288,74 @@ class _DeferredCommits:
         collection with unique indexes, or one opened after the batch began); the caller then
         inserts the ordinary way.
         """
-        store = self._database_store._collections.get(collection)
-        if store is None or store not in self._stores:
-            return False
-        if any(index.get("unique") for index in store.indexes.values()):
+        store = self._direct(collection)
+        if store is None:
             return False
         table = store._documents
         keys = [table.encode_key(doc["_id"]) for doc in docs]
         if len(set(keys)) != len(keys) or _taken(store._connection, table._table_name, keys):
             raise pymongo.errors.DuplicateKeyError("E11000 duplicate key error", _DUPLICATE_KEY)
+        self._write(store, list(zip(keys, docs, strict=True)), replace=False)
+        return True
+
+    def replace_many(
+        self, collection: str, replacements: list[tuple[Document, Document]], *, upsert: bool
+    ) -> int | None:
+        """`Engine.replace_many` on the table directly: each filter is `_id` plus equalities.
+
+        None, writing nothing, where this path does not apply (as for `insert_many`, and for a
+        filter beyond equalities, an upsert whose filter names more than `_id`, or one document
+        named twice); the caller then replaces the ordinary way.
+        """
+        store = self._direct(collection)
+        if store is None:
+            return None
+        table = store._documents
+        keys = [table.encode_key(query["_id"]) for query, _ in replacements]
+        simple = all(
+            not isinstance(value, dict) and (not upsert or name == "_id")
+            for query, _ in replacements
+            for name, value in query.items()
+        )
+        if not simple or len(set(keys)) != len(keys):
+            return None
+        found = {table.encode_key(doc["_id"]): doc for doc in table.get_many_encoded(keys)}
+        rows: list[tuple[str, Document]] = []
+        matched = 0
+        for key, (query, doc) in zip(keys, replacements, strict=True):
+            old = found.get(key)
+            if old is None:
+                if upsert:
+                    rows.append((key, doc))
+            elif all(old.get(name) == value for name, value in query.items() if name != "_id"):
+                matched += 1
+                rows.append((key, doc))
+        self._write(store, rows, replace=True)
+        return matched
+
+    def _direct(self, collection: str) -> Any:
+        """The collection's store when direct writes apply to it, else None."""
+        store = self._database_store._collections.get(collection)
+        if store is None or store not in self._stores:
+            return None
+        if any(index.get("unique") for index in store.indexes.values()):
+            return None
+        return store
+
+    @staticmethod
+    def _write(store: Any, rows: list[tuple[str, Document]], *, replace: bool) -> None:
+        if not rows:
+            return
+        table = store._documents
         codec = table._codec_options
+        conflict = " ON CONFLICT(_id) DO UPDATE SET doc=excluded.doc" if replace else ""
         store._connection.executemany(
-            f"INSERT INTO {table._table_name} VALUES (?, ?)",  # noqa: S608
-            [
-                (key, bson.encode(doc, codec_options=codec))
-                for key, doc in zip(keys, docs, strict=True)
-            ],
+            f"INSERT INTO {table._table_name} VALUES (?, ?){conflict}",  # noqa: S608
+            [(key, bson.encode(doc, codec_options=codec)) for key, doc in rows],
         )
         if store._query_index is not None:
-            for key, doc in zip(keys, docs, strict=True):
-                store._query_index.add(key, doc)
-        return True
+            for key, doc in rows:
+                store._query_index.add(key, doc)  # replaces a document already indexed
 
     def commit(self) -> None:
         for store in self._stores:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 from hub.errors import ConflictError, IssueCode, NotFoundError, PreconditionFailedError, error
@@ -204,41 +203,37 @@ class FhirRepository:
             self._move_current(writes)
 
     def _keep_superseded(self, writes: Sequence[PlannedWrite]) -> None:
-        superseded = [
-            ReplaceOne(
-                {"_id": f"{write.key}/{write.previous.version_id}"},
-                {**write.previous.document, "_id": f"{write.key}/{write.previous.version_id}"},
-                upsert=True,
+        self.engine.replace_many(
+            "fhir_history",
+            [
+                (
+                    {"_id": f"{write.key}/{write.previous.version_id}"},
+                    {**write.previous.document, "_id": f"{write.key}/{write.previous.version_id}"},
+                )
+                for write in writes
+                if write.previous is not None
+            ],
+            upsert=True,
+        )
+
+    def _move_current(self, writes: Sequence[PlannedWrite]) -> None:
+        created = [{**write.doc, "_id": write.key} for write in writes if write.previous is None]
+        replaced = [
+            (
+                {"_id": write.key, "versionId": write.previous.version_id},
+                {**write.doc, "_id": write.key},
             )
             for write in writes
             if write.previous is not None
         ]
-        if superseded:
-            self._history.bulk_write(superseded, ordered=False)
-
-    def _move_current(self, writes: Sequence[PlannedWrite]) -> None:
-        created = [{**write.doc, "_id": write.key} for write in writes if write.previous is None]
-        replaced = [write for write in writes if write.previous is not None]
         try:
             self.engine.insert_many("fhir_resources", created)
         except DuplicateKeyError as exc:
             raise _changed_meanwhile(len(created)) from exc
-        if not replaced:
-            return
-        # Ordered: a resource written twice in one bulk (two updates) stays in order.
-        result = self._current.bulk_write(
-            [
-                ReplaceOne(
-                    {"_id": write.key, "versionId": write.previous.version_id},
-                    {**write.doc, "_id": write.key},
-                )
-                for write in replaced
-                if write.previous is not None
-            ],
-            ordered=True,
-        )
-        if result.matched_count < len(replaced):
-            raise _changed_meanwhile(len(replaced) - result.matched_count)
+        # In order: a resource written twice in one bulk (two updates) stays in order.
+        matched = self.engine.replace_many("fhir_resources", replaced)
+        if matched < len(replaced):
+            raise _changed_meanwhile(len(replaced) - matched)
 
     def _version_of(self, key: str) -> int:
         current = self._current_doc(key)

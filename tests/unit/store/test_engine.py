@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo.errors import DuplicateKeyError
 
 from hub.config import Settings
 from hub.errors import ConflictError
@@ -181,5 +182,48 @@ def test_a_batch_that_fails_leaves_nothing_behind(settings: Settings) -> None:
         current = reopened.call(reopened.state_records.current, "TX", "1")
         assert current is not None
         assert (current.version, current.record) == (1, {"v": 2})
+    finally:
+        reopened.close()
+
+
+def test_bulk_writes_in_a_batch_match_what_the_engine_would_do(settings: Settings) -> None:
+    """Inside an embedded batch, keyed inserts and replaces go straight to the table; queries
+    through the engine (its in-memory index included) must see exactly what they wrote."""
+    opened = Store(settings)
+
+    def run() -> tuple[int, int, list[object], list[object]]:
+        engine = opened.engine
+        engine.db["worklist"].find_one({"status": "x"})  # the engine's index exists from here on
+        with engine.batch():
+            engine.insert_many("worklist", [{"_id": "a", "status": "open", "v": 1}])
+            engine.insert_many("worklist", [{"_id": "b", "status": "open", "v": 1}])
+            with pytest.raises(DuplicateKeyError):
+                engine.insert_many("worklist", [{"_id": "c", "v": 1}, {"_id": "a", "v": 9}])
+            stale = engine.replace_many(
+                "worklist", [({"_id": "a", "v": 7}, {"_id": "a", "status": "done", "v": 8})]
+            )
+            fresh = engine.replace_many(
+                "worklist",
+                [
+                    ({"_id": "b", "v": 1}, {"_id": "b", "status": "done", "v": 2}),
+                    ({"_id": "z"}, {"_id": "z", "status": "done", "v": 1}),
+                ],
+                upsert=True,
+            )
+        done = sorted(doc["_id"] for doc in engine.db["worklist"].find({"status": "done"}))
+        still_open = sorted(doc["_id"] for doc in engine.db["worklist"].find({"status": "open"}))
+        return stale, fresh, done, still_open
+
+    try:
+        stale, fresh, done, still_open = opened.call(run)
+    finally:
+        opened.close()
+    assert (stale, fresh) == (0, 1)  # the upsert of "z" inserted, it matched nothing
+    assert done == ["b", "z"]
+    assert still_open == ["a"]  # neither the stale replace nor the refused insert touched it
+    reopened = Store(settings)
+    try:
+        ids = reopened.call(lambda: sorted(d["_id"] for d in reopened.engine.db["worklist"].find()))
+        assert ids == ["a", "b", "z"]  # "c" went with the refused insert
     finally:
         reopened.close()
