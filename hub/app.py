@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from hub import __version__, web
-from hub.api import auth, fhir, ingest, messages, push
+from hub.api import auth, fhir, fhir_export, ingest, messages, push
 from hub.api.errors import install_error_handlers
 from hub.config import Settings, ensure_secret, load_settings
 from hub.services.delivery import RetryPolicy
@@ -36,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await pusher.stop()
+            await fhir_export.cancel_exports(app)
             store.close()
 
     app = FastAPI(

@@ -13,7 +13,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from hub.api import fhir_search, fhir_writes
+from hub.api import fhir_export, fhir_search, fhir_writes
 from hub.api._fhir_http import (
     ID_PATTERN,
     access,
@@ -87,7 +87,8 @@ async def validate(
 
 
 # Searches, history and writes: registered before the generic read, whose `{resource_id}`
-# would otherwise catch `_history` and `AuditEvent/{id}`.
+# would otherwise catch `_history` and `AuditEvent/{id}`; `$export` before the type search.
+router.include_router(fhir_export.router)
 router.include_router(fhir_search.router)
 router.include_router(fhir_writes.router)
 

@@ -16,7 +16,7 @@ All functions run on the store thread (`store.call` / `store.run`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from hub.errors import NotFoundError
 from hub.fhir import patient_resource
 from hub.identity import SourceRecord, summarise_identity
 from hub.services.fhir_writes import body_of, projection_of
-from hub.store import Document, Store
+from hub.store import Document, PlannedWrite, Store, StoredRecord
 
 _BATCH = 500
 
@@ -32,30 +32,45 @@ _BATCH = 500
 def refresh_patient(store: Store, msix_id: str, *, now: datetime) -> list[str]:
     """(Re)write the Patient of the child `msix_id` names, of its survivor and of every retired
     ID merged into it. Returns the ids of the Patients that got a new version."""
-    child = store.students.get(msix_id)
-    if child is None:
-        raise NotFoundError(f"no child with MSIX ID {msix_id}", "msix_id")
-    survivor = store.students.resolve(msix_id)
-    survivor_id: str = survivor["_id"]
-    identity = _identity(store, survivor)
-    links = [(link["state"], link["state_student_id"]) for link in survivor.get("links", [])]
-    written: list[str] = []
-    resource = patient_resource(
-        survivor_id, links, identity, replaces=store.students.aliases_of(survivor_id)
-    )
-    if _write_if_changed(store, resource, now):
-        written.append(survivor_id)
-    for alias_id, alias_of in _retired(store, survivor_id):
-        resource = patient_resource(
-            alias_id,
-            [],
-            identity,
-            replaced_by=alias_of,
-            replaces=store.students.aliases_of(alias_id),
+    return refresh_patients(store, [msix_id], now=now)
+
+
+def refresh_patients(store: Store, msix_ids: Iterable[str], *, now: datetime) -> list[str]:
+    """`refresh_patient` for many children at once (an ingest chunk's): the children, their
+    linked records and their current Patients are read in bulk, and the Patients that changed
+    are written with one bulk write. Returns the ids of the Patients that got a new version."""
+    wanted = sorted(set(msix_ids))
+    if not wanted:
+        return []
+    children = store.students.get_many(wanted)
+    survivors: dict[str, Document] = {}
+    for msix_id in wanted:
+        child = children.get(msix_id)
+        if child is None:
+            raise NotFoundError(f"no child with MSIX ID {msix_id}", "msix_id")
+        survivor = child if child.get("status") == "active" else store.students.resolve(msix_id)
+        survivors.setdefault(survivor["_id"], survivor)
+    aliases = _alias_tree(store, list(survivors))
+    records = store.state_records.for_children(list(survivors))
+    resources: dict[str, dict[str, Any]] = {}
+    for survivor_id, survivor in survivors.items():
+        identity = _identity(survivor, records.get(survivor_id, []))
+        links = [(link["state"], link["state_student_id"]) for link in survivor.get("links", [])]
+        resources[survivor_id] = patient_resource(
+            survivor_id, links, identity, replaces=aliases.get(survivor_id, [])
         )
-        if _write_if_changed(store, resource, now):
-            written.append(alias_id)
-    return written
+        for alias_id, alias_of in _retired(aliases, survivor_id):
+            resources.setdefault(
+                alias_id,
+                patient_resource(
+                    alias_id,
+                    [],
+                    identity,
+                    replaced_by=alias_of,
+                    replaces=aliases.get(alias_id, []),
+                ),
+            )
+    return _write_changed(store, list(resources.values()), now)
 
 
 def refresh_all_patients(store: Store, *, now: datetime) -> int:
@@ -64,33 +79,45 @@ def refresh_all_patients(store: Store, *, now: datetime) -> int:
     ids = list(store.students.iter_ids())
     for start in range(0, len(ids), _BATCH):
         with store.engine.batch():
-            for msix_id in ids[start : start + _BATCH]:
-                child = store.students.get(msix_id)
-                if child is None or child.get("status") != "active":
-                    continue  # a retired ID is refreshed with its survivor
-                changed += len(refresh_patient(store, msix_id, now=now))
+            children = store.students.get_many(ids[start : start + _BATCH])
+            # A retired ID is refreshed with its survivor.
+            active = [msix_id for msix_id, child in children.items() if child["status"] == "active"]
+            changed += len(refresh_patients(store, active, now=now))
     return changed
 
 
-def _retired(store: Store, survivor_id: str) -> Iterator[tuple[str, str]]:
+def _alias_tree(store: Store, survivor_ids: list[str]) -> dict[str, list[str]]:
+    """The retired IDs merged directly into each ID, at any depth below the survivors (one query
+    per level of merges)."""
+    tree: dict[str, list[str]] = {}
+    level, seen = survivor_ids, set(survivor_ids)
+    while level:
+        found = store.students.aliases_of_many(level)
+        tree.update(found)
+        level = [alias for aliases in found.values() for alias in aliases if alias not in seen]
+        seen.update(level)
+    return tree
+
+
+def _retired(aliases: dict[str, list[str]], survivor_id: str) -> Iterator[tuple[str, str]]:
     """(retired ID, the ID it was merged into) for every ID merged into the survivor, at any
     depth (an ID merged into one that was itself merged later)."""
     pending, seen = [survivor_id], {survivor_id}
     while pending:
         current = pending.pop()
-        for alias_id in store.students.aliases_of(current):
+        for alias_id in aliases.get(current, []):
             if alias_id not in seen:
                 seen.add(alias_id)
                 pending.append(alias_id)
                 yield alias_id, current
 
 
-def _identity(store: Store, child: Document) -> dict[str, Any]:
+def _identity(child: Document, stored: list[StoredRecord]) -> dict[str, Any]:
     """The identity summary: survivorship over the linked records (or, for a child whose records
     are not stored, over the identity snapshots its links keep)."""
     sources = [
-        SourceRecord(stored.state, stored.state_student_id, stored.received_at, stored.record)
-        for stored in store.state_records.for_child(child["_id"])
+        SourceRecord(record.state, record.state_student_id, record.received_at, record.record)
+        for record in stored
     ]
     if not sources:
         received = child.get("updated_at") or datetime.now(UTC)
@@ -106,17 +133,19 @@ def _identity(store: Store, child: Document) -> dict[str, Any]:
     return dict(summarise_identity(sources).values)
 
 
-def _write_if_changed(store: Store, resource: dict[str, Any], now: datetime) -> bool:
-    current = store.fhir.read_many("Patient", [resource["id"]]).get(resource["id"])
-    if current is not None and not current.deleted:
-        stored = current.resource
-        same_profile = stored.get("meta", {}).get("profile") == resource["meta"]["profile"]
-        if same_profile and body_of(stored) == body_of(resource):
-            return False
-    store.fhir.write(
-        resource,
-        projection_of(resource),
-        if_match=current.version_id if current is not None else 0,
-        now=now,
-    )
-    return True
+def _write_changed(store: Store, resources: list[dict[str, Any]], now: datetime) -> list[str]:
+    """Write, in one bulk write, the Patients whose content differs from their current version;
+    returns their ids."""
+    current = store.fhir.read_many("Patient", [resource["id"] for resource in resources])
+    writes: list[PlannedWrite] = []
+    for resource in resources:
+        stored = current.get(resource["id"])
+        if stored is not None and not stored.deleted:
+            same_profile = (
+                stored.resource.get("meta", {}).get("profile") == resource["meta"]["profile"]
+            )
+            if same_profile and body_of(stored.resource) == body_of(resource):
+                continue
+        writes.append(store.fhir.plan(resource, projection_of(resource), previous=stored, now=now))
+    store.fhir.write_many(writes)
+    return [write.doc["id"] for write in writes]

@@ -111,6 +111,12 @@ class StudentRepository:
         doc: Document | None = self._students.find_one({"_id": msix_id})
         return doc
 
+    def get_many(self, msix_ids: list[str]) -> dict[str, Document]:
+        """The children these IDs name (active or retired; unknown ones are left out), by ID."""
+        if not msix_ids:
+            return {}
+        return {doc["_id"]: doc for doc in self._students.find({"_id": {"$in": list(msix_ids)}})}
+
     def resolve(self, msix_id: str) -> Document:
         """The active child an ID names, following retired-ID aliases after merges."""
         seen: set[str] = set()
@@ -179,6 +185,16 @@ class StudentRepository:
     def aliases_of(self, msix_id: str) -> list[str]:
         """The retired IDs merged directly into `msix_id` (indexed on `alias_of`)."""
         return sorted(doc["_id"] for doc in self._students.find({"alias_of": msix_id}, {"_id": 1}))
+
+    def aliases_of_many(self, msix_ids: list[str]) -> dict[str, list[str]]:
+        """`aliases_of` for several IDs in one query (IDs without aliases are left out)."""
+        if not msix_ids:
+            return {}
+        found: dict[str, list[str]] = {}
+        query = {"alias_of": {"$in": list(msix_ids)}}
+        for doc in self._students.find(query, {"_id": 1, "alias_of": 1}):
+            found.setdefault(doc["alias_of"], []).append(doc["_id"])
+        return {msix_id: sorted(aliases) for msix_id, aliases in found.items()}
 
     def iter_ids(self) -> Iterator[str]:
         """Every MSIX ID of a child, active or retired, streamed."""

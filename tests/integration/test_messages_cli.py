@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,9 +123,15 @@ def test_endpoint_is_registered_and_deliver_once_pushes_the_mailbox(
     fields = {"message_type": "MoveNotification", "message": data, "expires": None}
     store.call(store.messages.deliver, "WA", message_id, fields, now=datetime.now(UTC))
 
-    delivered = CliRunner().invoke(
-        cli, ["messages", "deliver", "--once", "--data-dir", str(settings.data_dir)], env=DEMO
-    )
+    # `deliver` runs its loop with asyncio.run, as from a shell; a browser test earlier in the
+    # session leaves Playwright's loop running on this thread, so the command gets its own.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        delivered = thread.submit(
+            CliRunner().invoke,
+            cli,
+            ["messages", "deliver", "--once", "--data-dir", str(settings.data_dir)],
+            env=DEMO,
+        ).result()
     assert delivered.exit_code == 0, delivered.output
     assert "pushed 1: 1 acknowledged" in delivered.stdout
     assert receiver.message_ids() == [message_id]

@@ -36,7 +36,7 @@ from hub.fhir import entry_id, search_projection, with_patient
 from hub.services.identity import Candidate, IdentityResolver
 from hub.services.ingest._ack import AckBuilder, RecordOutcome, ReportedIssue
 from hub.services.ingest._types import IngestSource, Progress, Timings
-from hub.services.patients import refresh_patient
+from hub.services.patients import refresh_patients
 from hub.store import (
     PlannedWrite,
     SaveResult,
@@ -158,8 +158,7 @@ class Applier:
                     self.state, self._to_resolve, batch_id=self.batch_id, now=self.now
                 )
         with self.timings.timing("fhir"):
-            for msix_id in sorted(self._touched):
-                refresh_patient(self.store, msix_id, now=self.now)
+            refresh_patients(self.store, self._touched, now=self.now)
         self._versions, self._writes, self._rejects, self._to_resolve = [], [], [], []
         self._touched = set()
 
