@@ -77,10 +77,54 @@ class IdentityResolver:
         weights = store.settings.identity_weights
         self._model = model or load_model(weights_path=weights)
         self._known: dict[tuple[str, str], Document | None] = {}  # None: no child links it
+        self._written: dict[str, Document] = {}  # children this resolver wrote, newest version
+        self._children: dict[tuple[str, int], ChildCandidate] = {}  # by (_id, revision)
+        self._incoming: dict[tuple[str, str], _Incoming] = {}  # prepared new records
+        self._pool: _Pool | None = None  # candidates of the prepared records
+        self._apart: set[str] = set()  # do-not-link pairs of the prepared records
 
     def forget(self) -> None:
-        """Drop what `prefetch` read (between chunks, so memory stays flat)."""
+        """Drop what `prefetch` and `prepare` read (between chunks, so memory stays flat)."""
         self._known.clear()
+        self._written.clear()
+        self._children.clear()
+        self._incoming.clear()
+        self._pool = None
+        self._apart = set()
+
+    def prepare(self, candidates: Sequence[Candidate]) -> None:
+        """Read ahead for many records (a chunk): their links in one query per state, then, for
+        those no child links yet, every candidate child of all their blocking keys in one query
+        and their do-not-link pairs in another. `resolve` then filters per record, and keeps
+        what it writes findable for the records after it (a record may join a child made by an
+        earlier record of the same chunk)."""
+        by_state: dict[str, list[str]] = {}
+        for candidate in candidates:
+            by_state.setdefault(candidate.state, []).append(candidate.state_student_id)
+        for state, sids in by_state.items():
+            self.prefetch(state, sids)
+        wanted: set[str] = set()
+        record_keys: list[str] = []
+        for candidate in candidates:
+            key = (candidate.state, candidate.state_student_id)
+            if self._known.get(key) is not None or key in self._incoming:
+                continue
+            profile = build_profile(
+                candidate.identity,
+                state=candidate.state,
+                state_student_id=candidate.state_student_id,
+            )
+            incoming = _Incoming(dict(candidate.identity), profile, blocking_keys(profile))
+            self._incoming[key] = incoming
+            wanted.update(incoming.keys)
+            record_keys.append(link_key(*key))
+        if not wanted:
+            return
+        limit = _CANDIDATE_LIMIT * len(record_keys)
+        found = self._store.students.find_by_blocking_keys(sorted(wanted), limit=limit)
+        # A full answer may have left children out: the records then query one by one.
+        self._pool = _Pool(wanted, found) if len(found) < limit else None
+        self._apart = self._store.worklist.kept_apart(record_keys)
 
     def prefetch(self, state: str, state_student_ids: list[str]) -> None:
         missing = [sid for sid in state_student_ids if (state, sid) not in self._known]
@@ -96,20 +140,28 @@ class IdentityResolver:
             self.prefetch(candidate.state, [candidate.state_student_id])
         known = self._known.get(key)
         if known is not None:
-            self._refresh_snapshot(known, candidate)
+            self._refresh_snapshot(self._latest(known), candidate)
             return Resolution(known["_id"], created=False)
         return self._match(candidate)
 
     # -- a record the hub does not link yet -------------------------------------------------
 
     def _match(self, candidate: Candidate) -> Resolution:
-        profile = build_profile(
-            candidate.identity, state=candidate.state, state_student_id=candidate.state_student_id
-        )
-        keys = blocking_keys(profile)
+        prepared = self._incoming.get((candidate.state, candidate.state_student_id))
+        if prepared is not None and prepared.identity == candidate.identity:
+            profile, keys = prepared.profile, prepared.keys
+            pool, apart = self._pool, self._apart
+        else:
+            profile = build_profile(
+                candidate.identity,
+                state=candidate.state,
+                state_student_id=candidate.state_student_id,
+            )
+            keys = blocking_keys(profile)
+            pool, apart = None, None
         record_key = link_key(candidate.state, candidate.state_student_id)
-        children = self._candidates(keys, record_key)
-        decision = decide(profile, [_as_candidate(doc) for doc in children], self._model)
+        children = self._candidates(keys, record_key, pool, apart)
+        decision = decide(profile, [self._as_candidate(doc) for doc in children], self._model)
         explanation = decision.to_json()
         if decision.zone is Zone.LINK and decision.msix_id is not None:
             target = next(doc for doc in children if doc["_id"] == decision.msix_id)
@@ -129,13 +181,18 @@ class IdentityResolver:
         )
         return Resolution(child["_id"], True, Zone.REVIEW, item["_id"], explanation)
 
-    def _candidates(self, keys: list[str], record_key: str) -> list[Document]:
+    def _candidates(
+        self, keys: list[str], record_key: str, pool: _Pool | None, apart: set[str] | None
+    ) -> list[Document]:
         if not keys:
             return []
-        found = self._store.students.find_by_blocking_keys(keys, limit=_CANDIDATE_LIMIT)
+        found = pool.find(keys) if pool is not None else None
+        if found is None:
+            found = self._store.students.find_by_blocking_keys(keys, limit=_CANDIDATE_LIMIT)
         if not found:
             return []
-        apart = self._store.worklist.kept_apart([record_key])
+        if apart is None:
+            apart = self._store.worklist.kept_apart([record_key])
         if not apart:
             return found
         return [
@@ -163,6 +220,7 @@ class IdentityResolver:
                 child = fresh
                 continue
             self._known[(candidate.state, candidate.state_student_id)] = updated
+            self._wrote(updated)
             return True
         return False
 
@@ -176,6 +234,7 @@ class IdentityResolver:
             now=self._now,
         )
         self._known[(candidate.state, candidate.state_student_id)] = child
+        self._wrote(child)
         return child
 
     # -- a record the hub links already ------------------------------------------------------
@@ -205,7 +264,73 @@ class IdentityResolver:
                 child["_id"], {"links": fresh_links, "blocking_keys": keys}
             )
             self._known[(candidate.state, candidate.state_student_id)] = updated
+            self._wrote(updated)
             return
+
+    # -- what this resolver knows of children -------------------------------------------------
+
+    def _wrote(self, child: Document) -> None:
+        """Remember a child this resolver created or updated, so that later records of the chunk
+        see its newest version (and find it by its blocking keys)."""
+        self._written[child["_id"]] = child
+        if self._pool is not None:
+            self._pool.add(child)
+
+    def _latest(self, child: Document) -> Document:
+        newer = self._written.get(child["_id"])
+        return newer if newer is not None and newer["revision"] > child["revision"] else child
+
+    def _as_candidate(self, doc: Document) -> ChildCandidate:
+        """The child as the decision sees it, its links' profiles built once per revision."""
+        key = (doc["_id"], doc["revision"])
+        known = self._children.get(key)
+        if known is None:
+            known = self._children[key] = _as_candidate(doc)
+        return known
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """A prepared record no child links yet: its profile and blocking keys."""
+
+    identity: dict[str, Any]
+    profile: Profile
+    keys: list[str]
+
+
+class _Pool:
+    """The active children holding any of a chunk's blocking keys (read in one query), kept up
+    to date with the children the chunk itself creates or updates."""
+
+    def __init__(self, keys: set[str], children: list[Document]) -> None:
+        self._keys = keys  # the keys the query covered: only these can be answered
+        self._children: dict[str, Document] = {}
+        self._by_key: dict[str, set[str]] = {}
+        for child in children:
+            self.add(child)
+
+    def add(self, child: Document) -> None:
+        known = self._children.get(child["_id"])
+        if known is not None and known["revision"] > child["revision"]:
+            return
+        self._children[child["_id"]] = child
+        for key in child.get("blocking_keys", []):
+            if key in self._keys:
+                self._by_key.setdefault(key, set()).add(child["_id"])
+
+    def find(self, keys: list[str]) -> list[Document] | None:
+        """The children sharing any of `keys` (at most `_CANDIDATE_LIMIT`, as the store's query
+        answers), or None when the pool cannot answer exactly (the caller asks the store)."""
+        wanted = set(keys)
+        if not wanted <= self._keys:
+            return None
+        ids = set().union(*(self._by_key.get(key, set()) for key in wanted))
+        found = [
+            child
+            for child in (self._children[msix_id] for msix_id in sorted(ids))
+            if child.get("status") == "active" and not wanted.isdisjoint(child["blocking_keys"])
+        ]
+        return found if len(found) <= _CANDIDATE_LIMIT else None
 
 
 def _link(candidate: Candidate) -> Document:

@@ -112,8 +112,8 @@ class Applier:
             self._currents = self.store.state_records.current_many(self.state, sids)
         with self.timings.timing("identity"):
             self.identity.forget()
-            self.identity.prefetch(
-                self.state, [entry["sid"] for entry in accepted if entry["action"] != "D"]
+            self.identity.prepare(
+                [self._candidate(entry) for entry in accepted if entry["action"] != "D"]
             )
         wanted: list[ResourceKey] = []
         for entry in accepted:
@@ -204,10 +204,7 @@ class Applier:
         sid = entry["sid"]
         resumed = self._stored_by_this(current, entry)
         with self.timings.timing("identity"):
-            candidate = Candidate(
-                self.state, sid, entry["identity"], entry["record"].get("enrollments", [])
-            )
-            resolution = self.identity.resolve(candidate)
+            resolution = self.identity.resolve(self._candidate(entry))
             msix_id = resolution.msix_id
             self._touched.add(msix_id)
         with self.timings.timing("store"):
@@ -288,6 +285,11 @@ class Applier:
         return RecordOutcome.UNCHANGED, []
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _candidate(self, entry: Entry) -> Candidate:
+        return Candidate(
+            self.state, entry["sid"], entry["identity"], entry["record"].get("enrollments", [])
+        )
 
     def _stored_by_this(self, current: StoredRecord | None, entry: Entry) -> bool:
         return (
