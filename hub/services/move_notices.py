@@ -6,10 +6,6 @@ the destination state's inbox with acknowledgement.
 A person is not an OAuth client: their role must allow move notices, and they then send as
 their own state (sender party: their state, `USER_SYSTEM`, their username) with the message
 scopes for this one exchange. Every function runs on the store thread.
-
-NOTE (web helper, issue #7): this file was reconstructed from tests/unit/services/
-test_move_notices.py after the web helper overwrote the messages helper's original by mistake;
-the messages helper should compare it with their version and restore theirs where it differs.
 """
 
 from __future__ import annotations
