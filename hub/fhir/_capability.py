@@ -19,6 +19,18 @@ _EVERYTHING = {
     "name": "everything",
     "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
 }
+# Groups are not stored: `Group/state-XX` names the children with a linked record of state XX.
+_GROUP = {
+    "type": "Group",
+    "documentation": "Group/state-XX: the children with a linked record of state XX; "
+    "only $export (no read or search)",
+    "operation": [
+        {
+            "name": "export",
+            "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+        }
+    ],
+}
 _CANONICAL = "https://msix.example.org/fhir"
 _WRITTEN_BY_CLIENTS = ("Immunization", "Condition")
 _PROFILE_IDS = {
@@ -41,6 +53,7 @@ def capability_statement(base: Mapping[str, Any]) -> dict[str, Any]:
                 {"name": "date", "type": "date", "documentation": "recorded; ge gt le lt"},
             ],
         },
+        _GROUP,
         *({"type": kind, "interaction": [{"code": "read"}]} for kind in _ARTIFACT_TYPES),
     ]
     statement["rest"] = [rest]
