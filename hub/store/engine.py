@@ -192,6 +192,27 @@ class Engine:
             return list(store._documents.get_many(ids))
         return list(self.db[collection].find({"_id": {"$in": ids}}))
 
+    def find_in(self, collection: str, field: str, values: list[Any]) -> Iterator[Document]:
+        """The documents whose `field` (a value or an array) holds any of `values`, in natural
+        order, on the store thread: `find({field: {"$in": values}})`.
+
+        On the embedded engine the collection's index answers which documents to read and they
+        are read straight from its table: the engine's own query checks every candidate against
+        the whole `$in` list (in Python, element by element) and deep-copies each result.
+        """
+        if not values:
+            return
+        if not self.embedded:
+            yield from self.db[collection].find({field: {"$in": values}})
+            return
+        wanted = set(values)
+        store: Any = self.db._store[collection]
+        for doc in store.find_candidates({field: {"$in": list(wanted)}}):
+            value = doc.get(field)
+            held = value if isinstance(value, list) else [value]
+            if not wanted.isdisjoint(held):
+                yield doc
+
     def replace_many(
         self,
         collection: str,

@@ -112,29 +112,23 @@ class StateRecordRepository:
 
     def for_children(self, msix_ids: list[str]) -> dict[str, list[StoredRecord]]:
         """The current version of every record linked to each child, by MSIX ID (children
-        without records are left out), in one query and one keyed read.
+        without records are left out), in one indexed read.
 
-        The versions are found through the `msix_id` index with a small projection, and only the
-        current ones are read whole, by `_id` (on the embedded engine a query copies every field
-        of every document it returns, which for records with long course lists cost more than
-        everything else on a record page).
+        The versions are found through the `msix_id` index and read straight from the table
+        (`Engine.find_in`): on the embedded engine a query copies every field of every document
+        it returns, which for records with long course lists cost more than everything else on a
+        record page.
         """
-        if not msix_ids:
-            return {}
-        wanted = set(msix_ids)
-        ids = sorted(wanted)
-        query = {"msix_id": ids[0]} if len(ids) == 1 else {"msix_id": {"$in": ids}}
         latest: dict[tuple[str, str, str], Document] = {}
-        fields = {"state": 1, "state_student_id": 1, "version": 1, "msix_id": 1}
-        for doc in self._records.find(query, fields):
+        for doc in self.engine.find_in("state_records", "msix_id", sorted(set(msix_ids))):
             key = (doc["msix_id"], doc["state"], doc["state_student_id"])
             if key not in latest or latest[key]["version"] < doc["version"]:
                 latest[key] = doc
         found: dict[str, list[StoredRecord]] = {}
-        current = self.engine.find_by_ids("state_records", [doc["_id"] for doc in latest.values()])
-        for stored in map(StoredRecord.from_doc, current):
-            if not stored.deleted and stored.msix_id is not None and stored.msix_id in wanted:
-                found.setdefault(stored.msix_id, []).append(stored)
+        for (msix_id, _, _), doc in latest.items():
+            stored = StoredRecord.from_doc(doc)
+            if not stored.deleted:
+                found.setdefault(msix_id, []).append(stored)
         return found
 
     @locked

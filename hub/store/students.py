@@ -115,7 +115,7 @@ class StudentRepository:
         """The children these IDs name (active or retired; unknown ones are left out), by ID."""
         if not msix_ids:
             return {}
-        return {doc["_id"]: doc for doc in self._students.find({"_id": {"$in": list(msix_ids)}})}
+        return {doc["_id"]: doc for doc in self.engine.find_by_ids("students", list(msix_ids))}
 
     def resolve(self, msix_id: str) -> Document:
         """The active child an ID names, following retired-ID aliases after merges."""
@@ -151,19 +151,26 @@ class StudentRepository:
 
     def find_by_blocking_keys(self, keys: list[str], limit: int = 200) -> list[Document]:
         """Candidates sharing any blocking key: an indexed lookup, never a scan."""
-        cursor = self._students.find({"blocking_keys": {"$in": keys}, "status": "active"})
-        return list(cursor.limit(limit))
+        found: list[Document] = []
+        for doc in self.engine.find_in("students", "blocking_keys", keys):
+            if doc.get("status") == "active":
+                found.append(doc)
+                if len(found) == limit:
+                    break
+        return found
 
     @locked
     def update(
         self, msix_id: str, changes: Document, *, expected_revision: int | None = None
     ) -> Document:
         """Set fields on one child atomically; with `expected_revision`, only if unchanged since."""
+        if "links" in changes:
+            changes = {**changes, "link_keys": _link_keys(changes["links"])}
+        if self.engine.in_batch:
+            return self._replace(msix_id, changes, expected_revision)
         query: Document = {"_id": msix_id}
         if expected_revision is not None:
             query["revision"] = expected_revision
-        if "links" in changes:
-            changes = {**changes, "link_keys": _link_keys(changes["links"])}
         doc: Document | None = self._students.find_one_and_update(
             query,
             {"$set": {**changes, "updated_at": datetime.now(UTC)}, "$inc": {"revision": 1}},
@@ -174,6 +181,23 @@ class StudentRepository:
                 raise NotFoundError(f"no child with MSIX ID {msix_id}", "msix_id")
             raise ConflictError(f"child {msix_id} changed meanwhile; reload and retry", "revision")
         return doc
+
+    def _replace(self, msix_id: str, changes: Document, expected_revision: int | None) -> Document:
+        """`update` inside an embedded batch (under its write lock, so read-then-write is
+        atomic): the child is read by `_id` and replaced straight in its table, not through the
+        engine's update path, which deep-copies and re-checks the document several times."""
+        found = self.engine.find_by_ids("students", [msix_id])
+        if not found:
+            raise NotFoundError(f"no child with MSIX ID {msix_id}", "msix_id")
+        current = found[0]
+        revision = current["revision"]
+        if expected_revision is not None and revision != expected_revision:
+            raise ConflictError(f"child {msix_id} changed meanwhile; reload and retry", "revision")
+        doc = {**current, **changes, "updated_at": datetime.now(UTC), "revision": revision + 1}
+        self.engine.replace_many("students", [({"_id": msix_id, "revision": revision}, doc)])
+        # Read back, so the caller holds what is stored (datetimes as the engine returns them).
+        stored: Document = self.engine.find_by_ids("students", [msix_id])[0]
+        return stored
 
     @locked
     def retire(self, msix_id: str, alias_of: str) -> Document:
@@ -191,8 +215,7 @@ class StudentRepository:
         if not msix_ids:
             return {}
         found: dict[str, list[str]] = {}
-        query = {"alias_of": {"$in": list(msix_ids)}}
-        for doc in self._students.find(query, {"_id": 1, "alias_of": 1}):
+        for doc in self.engine.find_in("students", "alias_of", list(msix_ids)):
             found.setdefault(doc["alias_of"], []).append(doc["_id"])
         return {msix_id: sorted(aliases) for msix_id, aliases in found.items()}
 

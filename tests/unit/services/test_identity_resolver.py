@@ -133,3 +133,73 @@ def test_a_record_that_scores_in_the_review_zone_opens_one_near_match(
     assert item["kind"] == "near_match"
     assert item["msix_ids"][0] == result.msix_id
     assert child.msix_id in item["msix_ids"]
+
+
+def test_a_prepared_chunk_links_a_record_to_a_child_made_earlier_in_the_same_chunk(
+    store: Store, population: list[tuple[str, str, bool, StudentRecord]]
+) -> None:
+    first, second = _two_records_of_one_child(population)
+    one_by_one = IdentityResolver(store, now=NOW)
+    # What the record-by-record path decides, in a store that holds only these two records.
+    alone = [store.call(one_by_one.resolve, _candidate(record)) for record in (first, second)]
+    assert alone[1].msix_id == alone[0].msix_id  # the second record joins the first's child
+    store.engine.drop_database()
+
+    resolver = IdentityResolver(store, now=NOW)
+
+    def chunk() -> list[str]:
+        with store.engine.batch():
+            resolver.forget()
+            candidates = [_candidate(first), _candidate(second)]
+            resolver.prepare(candidates)  # one blocking-key read: neither child exists yet
+            return [resolver.resolve(candidate).msix_id for candidate in candidates]
+
+    made = store.call(chunk)
+    assert made[1] == made[0]  # found although it was created after the chunk's read
+    child = store.call(store.students.get, made[0])
+    assert child is not None
+    assert sorted(child["link_keys"]) == sorted(
+        link_key(record.student_id.state, record.student_id.value) for record in (first, second)
+    )
+    assert store.call(store.students.count) == 1
+
+
+def test_prepared_chunks_decide_as_record_by_record_resolution_does(
+    store: Store, population: list[tuple[str, str, bool, StudentRecord]]
+) -> None:
+    resolver = IdentityResolver(store, now=NOW)
+    found: dict[str, str] = {}
+    truth = {
+        link_key(record.student_id.state, record.student_id.value): child_id
+        for child_id, _, _, record in population
+    }
+    by_state: dict[str, list[StudentRecord]] = {}
+    for _, _, _, record in population:
+        by_state.setdefault(record.student_id.state, []).append(record)
+
+    def chunk(records: list[StudentRecord]) -> None:
+        with store.engine.batch():
+            resolver.forget()
+            candidates = [_candidate(record) for record in records]
+            resolver.prepare(candidates)
+            for candidate in candidates:
+                key = link_key(candidate.state, candidate.state_student_id)
+                found[key] = resolver.resolve(candidate).msix_id
+
+    for records in by_state.values():  # one file per state, in chunks of 40
+        for start in range(0, len(records), 40):
+            store.call(chunk, records[start : start + 40])
+
+    found_pairs, true_pairs, correct = pairwise(found, truth)
+    assert true_pairs > 30
+    assert correct / true_pairs > 0.8
+    assert correct / max(found_pairs, 1) > 0.99
+    # Every link is on exactly one active child, and every child's keys name its links.
+    links: list[str] = []
+    for msix_id in set(found.values()):
+        child = store.call(store.students.get, msix_id)
+        assert child is not None
+        assert child["status"] == "active"
+        links.extend(child["link_keys"])
+        assert all(found[key] == msix_id for key in child["link_keys"])
+    assert sorted(links) == sorted(found)
