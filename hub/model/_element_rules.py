@@ -191,6 +191,9 @@ def _code_issues(
     return []
 
 
+_DECIMAL_PLACES = 2
+
+
 def _size_issues(element: Element, value: object, where: str) -> list[Issue]:
     if isinstance(value, str):
         text = value
@@ -209,6 +212,20 @@ def _size_issues(element: Element, value: object, where: str) -> list[Issue]:
                 f"{element.length}",
                 where,
                 "mde.length",
+            )
+        )
+    if isinstance(value, Decimal) and (
+        value < 0 or value.as_tuple().exponent < -_DECIMAL_PLACES  # type: ignore[operator]
+    ):
+        # MDE numbers with decimals (credits N(3,2), clock hours) carry at most two places and
+        # are never negative (the education-record XSD says the same: fractionDigits 2, min 0).
+        issues.append(
+            error(
+                IssueCode.VALUE,
+                f"{element.name} must be zero or more with at most {_DECIMAL_PLACES} decimal "
+                f"places, not {text}",
+                where,
+                "mde.decimals",
             )
         )
     if element.kind == "N" and isinstance(value, str) and not _DIGITS.match(value):

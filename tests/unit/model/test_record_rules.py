@@ -254,3 +254,21 @@ def test_every_issue_names_a_published_rule(record_data: dict[str, Any], today: 
     assert len(issues) >= 8
     assert {issue.rule for issue in issues} <= set(RULES)
     assert all(issue.location for issue in issues)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("credits_granted", "0.25", True),
+        ("credits_granted", "1.125", False),  # three places: the XSD's fractionDigits is 2
+        ("credits_granted", "-0.5", False),
+        ("clock_hours", "12.50", True),
+        ("clock_hours", "12.505", False),
+    ],
+)
+def test_decimal_elements_carry_at_most_two_places_and_are_never_negative(
+    record_data: dict[str, Any], today: date, field: str, value: str, ok: bool
+) -> None:
+    record_data["courses"][0][field] = value
+    found = located(check(record_data, today))
+    assert found == (set() if ok else {(f"courses[0].{field}", "mde.decimals")})
