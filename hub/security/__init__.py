@@ -50,11 +50,14 @@ from hub.security.users import (
     disable,
     enable,
     end_sessions,
+    finish_sign_in,
     get_user,
     list_users,
     may_administer,
     needs_rules_of_behaviour,
     reset_password,
+    sign_in_account,
+    verify_sign_in,
 )
 
 __all__ = [
@@ -101,6 +104,7 @@ __all__ = [
     "enable",
     "end_sessions",
     "find_client",
+    "finish_sign_in",
     "get_client",
     "get_user",
     "hash_password",
@@ -115,9 +119,11 @@ __all__ = [
     "revoke",
     "rotate_secret",
     "set_jwks",
+    "sign_in_account",
     "split_scope_parameter",
     "verify_access_token",
     "verify_client_assertion",
     "verify_password",
     "verify_secret",
+    "verify_sign_in",
 ]

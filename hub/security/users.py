@@ -173,20 +173,54 @@ def authenticate(
     the same reason. After `login_max_failures` wrong passwords the account locks for
     `login_lockout_minutes` (NIST SP 800-63B §5.2.2 rate limiting), during which the password is
     not even checked, so guessing cannot go on behind the lock.
+
+    This runs all three phases in one call. A door serving many people runs them apart, so that
+    the deliberately slow hash (`verify_sign_in`) does not hold the store thread:
+    `sign_in_account` and `finish_sign_in` on the store thread, `verify_sign_in` on a worker.
     """
-    now = as_utc(now)
-    username = username.strip().lower()
-    document = users.get(username)
+    user = sign_in_account(users, username, now=now)
+    verified = verify_sign_in(user, password)
+    return finish_sign_in(users, user, password, verified, now=now, settings=settings)
+
+
+def sign_in_account(users: UserRecords, username: str, *, now: datetime) -> User | None:
+    """The account a sign-in names (None when there is none). A locked account is refused here,
+    before its password is checked."""
+    document = users.get(username.strip().lower())
     if document is None:
-        burn_verification_time()
-        raise AuthenticationError(_WRONG_CREDENTIALS)
+        return None
     user = User.from_document(document)
-    if user.locked_until is not None and now < user.locked_until:
+    if user.locked_until is not None and as_utc(now) < user.locked_until:
         raise AuthenticationError(
             f"account locked after repeated failed sign-ins; try again after "
             f"{user.locked_until:%Y-%m-%d %H:%M} UTC or ask your User Administrator"
         )
-    if not verify_password(user.password_hash, password):
+    return user
+
+
+def verify_sign_in(user: User | None, password: str) -> bool:
+    """The password check (argon2, slow on purpose). Touches no store, so it may run on any
+    thread; an unknown account takes as long as a known one."""
+    if user is None:
+        burn_verification_time()
+        return False
+    return verify_password(user.password_hash, password)
+
+
+def finish_sign_in(
+    users: UserRecords,
+    user: User | None,
+    password: str,
+    verified: bool,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> LoginResult:
+    """Count a failure (and lock after too many) or complete the sign-in."""
+    now = as_utc(now)
+    if user is None:
+        raise AuthenticationError(_WRONG_CREDENTIALS)
+    if not verified:
         _record_failure(users, user, now, settings)
         raise AuthenticationError(_WRONG_CREDENTIALS)
     if user.status is UserStatus.DISABLED:
@@ -203,7 +237,7 @@ def authenticate(
     }
     if needs_rehash(user.password_hash):
         changes["password_hash"] = hash_password(password)
-    user = User.from_document(users.update(username, changes))
+    user = User.from_document(users.update(user.username, changes))
     return LoginResult(
         user=user,
         needs_rules_of_behaviour=needs_rules_of_behaviour(user, now=now, settings=settings),

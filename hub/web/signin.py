@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
@@ -18,9 +19,11 @@ from hub.security import (
     User,
     UserRecords,
     accept_rules_of_behaviour,
-    authenticate,
     change_password,
     end_sessions,
+    finish_sign_in,
+    sign_in_account,
+    verify_sign_in,
 )
 from hub.store import Store
 from hub.web._audit import address_of, agent_of, record, writer_for
@@ -96,8 +99,7 @@ async def signin(request: Request) -> Response:
             raise AuthenticationError("enter your username and password")
         if len(password) > _MAX_PASSWORD:
             raise AuthenticationError("wrong username or password")
-        result = await store.run(
-            _sign_in,
+        result = await _sign_in(
             store,
             username,
             password,
@@ -194,7 +196,7 @@ async def password_change(request: Request, user: RulesAcceptedUser) -> Response
     return redirect("/?notice=password-changed")
 
 
-def _sign_in(
+async def _sign_in(
     store: Store,
     username: str,
     password: str,
@@ -204,21 +206,19 @@ def _sign_in(
     writer: AuditWriter,
     address: str | None,
 ) -> LoginResult:
-    """Authenticate and audit in one trip to the store thread."""
+    """Authenticate and audit. The argon2 check runs on a worker thread, never on the store
+    thread, which every other request needs meanwhile."""
     try:
-        result = authenticate(store.users, username, password, now=now, settings=settings)
-    except AuthenticationError as exc:
-        known = store.users.get(username.strip().lower())
-        writer.record(
-            store.audit,
-            action=AuditAction.LOGIN,
-            agent=agent_of(address, None if known is None else User.from_document(known)),
-            now=now,
-            outcome=AuditOutcome.MINOR_FAILURE,
-            outcome_description=f"sign-in refused: {exc}",
+        user = await store.run(sign_in_account, store.users, username, now=now)
+        verified = await asyncio.to_thread(verify_sign_in, user, password)
+        result = await store.run(
+            finish_sign_in, store.users, user, password, verified, now=now, settings=settings
         )
+    except AuthenticationError as exc:
+        await store.run(_audit_refusal, store, username, exc, now, writer, address)
         raise
-    writer.record(
+    await store.run(
+        writer.record,
         store.audit,
         action=AuditAction.LOGIN,
         agent=agent_of(address, result.user),
@@ -226,6 +226,25 @@ def _sign_in(
         outcome_description="signed in to the web UI",
     )
     return result
+
+
+def _audit_refusal(
+    store: Store,
+    username: str,
+    refusal: AuthenticationError,
+    now: datetime,
+    writer: AuditWriter,
+    address: str | None,
+) -> None:
+    known = store.users.get(username.strip().lower())
+    writer.record(
+        store.audit,
+        action=AuditAction.LOGIN,
+        agent=agent_of(address, None if known is None else User.from_document(known)),
+        now=now,
+        outcome=AuditOutcome.MINOR_FAILURE,
+        outcome_description=f"sign-in refused: {refusal}",
+    )
 
 
 def _end_sessions(users: UserRecords, username: str, *, now: datetime) -> User | None:

@@ -4,6 +4,7 @@ CSRF, lockout, account states, rules of behaviour and user administration across
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.config import Settings
-from hub.security import Jurisdiction, Role, User, users
+from hub.security import Jurisdiction, Role, User, passwords, users
 from hub.store import Store
 from hub.web._session import COOKIE_NAME, IDLE_SECONDS, SessionKeys
 
@@ -481,3 +482,24 @@ def test_the_api_health_and_docs_still_answer_beside_the_ui(web: TestClient) -> 
     whoami = web.get("/auth/whoami")
     assert whoami.status_code == 401
     assert whoami.headers["content-type"].startswith("application/fhir+json")
+
+
+def test_the_password_hash_of_a_sign_in_never_runs_on_the_store_thread(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _make_user(web, "hasher")
+    store = _store(web)
+    store_thread = store.call(threading.get_ident)
+    hashed_on: list[int] = []
+    real_verify = passwords.verify_password
+
+    def verify(password_hash: str, password: str) -> bool:  # the real check, its thread noted
+        hashed_on.append(threading.get_ident())
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(users, "verify_password", verify)
+    assert _sign_in(web, "hasher").status_code == 303
+    assert _sign_in(_second_browser(web.app), "hasher", "wrong-password-1").status_code != 303  # type: ignore[arg-type]
+
+    assert len(hashed_on) == 2
+    assert store_thread not in hashed_on
