@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hub.services import worklists
+from hub.services import merge_split
 from hub.services.patients import refresh_all_patients, refresh_patient
 from tests.integration.fhir_data import READ_ALL, add_child, immunization, put, store_of, token
 
@@ -95,7 +95,7 @@ def test_a_merged_childs_old_id_answers_with_the_retired_patient(http: TestClien
     survivor = _child(http, "TX", "TX1")
     merged = _child(http, "WA", "W1", first="Rosita")
     store = store_of(http)
-    store.call(lambda: worklists.merge(store, survivor, [merged], now=datetime.now(UTC)))
+    store.call(lambda: merge_split.merge(store, survivor, [merged], now=datetime.now(UTC)))
     headers = token(http, READ_ALL)
     old = http.get(f"/fhir/Patient/{merged}", headers=headers).json()
     assert old["active"] is False

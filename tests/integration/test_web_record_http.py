@@ -399,9 +399,9 @@ def test_a_split_is_picked_in_the_historical_view(
     def merged() -> None:
         from datetime import UTC, datetime
 
-        from hub.services import worklists
+        from hub.services import merge_split
 
-        worklists.merge(store, texas, [washington], now=datetime.now(UTC))
+        merge_split.merge(store, texas, [washington], now=datetime.now(UTC))
 
     store.call(merged)
     _sign_in(web, "nurse1")

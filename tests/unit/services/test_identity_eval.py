@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hub.services import worklists
+from hub.services import merge_split
 from hub.services.consolidation import find_child_by_state_id
 from hub.services.identity_eval import evaluate, pairwise
 from hub.store import Store
@@ -67,11 +67,11 @@ def test_a_merge_turns_a_missed_pair_into_a_found_one_and_a_twin_merge_is_counte
     before = store.call(evaluate, store, truth)
     assert (before.precision, before.recall, before.twins_or_siblings_merged) == (1.0, 0.0, 0)
 
-    store.call(worklists.merge, store, str(ids[0]), [str(ids[1])], now=NOW)
+    store.call(merge_split.merge, store, str(ids[0]), [str(ids[1])], now=NOW)
     after = store.call(evaluate, store, truth)
     assert (after.precision, after.recall, after.f1) == (1.0, 1.0, 1.0)
 
-    store.call(worklists.merge, store, str(ids[0]), [str(ids[2])], now=NOW)
+    store.call(merge_split.merge, store, str(ids[0]), [str(ids[2])], now=NOW)
     wrong = store.call(evaluate, store, truth)
     assert wrong.twins_or_siblings_merged == 1
     assert wrong.precision == pytest.approx(1 / 3, abs=1e-5)
