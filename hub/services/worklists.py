@@ -44,7 +44,7 @@ from hub.security import (
     Permission,
 )
 from hub.services.merge_split import merge, split
-from hub.store import Document, Store, link_key
+from hub.store import Document, Store, link_key, pair_key
 
 AUTO_APPROVER = "system:escalation"
 
@@ -502,7 +502,7 @@ def _refuse_kept_apart(store: Store, children: Sequence[str]) -> None:
         for second in children[index + 1 :]:
             for one in keys_of[first]:
                 for other in keys_of[second]:
-                    if f"{min(one, other)}|{max(one, other)}" in apart:
+                    if pair_key(one, other) in apart:
                         raise ConflictError(
                             f"{one} and {other} were decided to be different children; "
                             "a merge needs that decision undone first",

@@ -32,7 +32,8 @@ from typing import IO, Any
 import orjson
 
 from hub.errors import Issue, IssueCode, Severity, warning
-from hub.fhir import entry_id, search_projection, with_patient
+from hub.fhir import entry_id, with_patient
+from hub.services.fhir_writes import body_of, projection_of
 from hub.services.identity import Candidate, IdentityResolver
 from hub.services.ingest._ack import AckBuilder, RecordOutcome, ReportedIssue
 from hub.services.ingest._types import IngestSource, Progress, Timings
@@ -40,7 +41,6 @@ from hub.services.patients import refresh_patients
 from hub.store import (
     PlannedWrite,
     SaveResult,
-    SearchProjection,
     Store,
     StoredRecord,
     StoredResource,
@@ -322,18 +322,18 @@ class Applier:
             resource = with_patient(built, msix_id)
             key = (resource["resourceType"], resource["id"])
             stored = self._fhir.get(key)
-            if stored is not None and not stored.deleted and _body(stored.resource) == resource:
+            if stored is not None and not stored.deleted and body_of(stored.resource) == resource:
                 continue
-            planned = fhir.plan(resource, _projection(resource), previous=stored, now=self.now)
+            planned = fhir.plan(resource, projection_of(resource), previous=stored, now=self.now)
             self._writes.append(planned)
             self._fhir.put(key, planned.stored)
         for key in retract:
             stored = self._fhir.get(key)
             if stored is None or stored.deleted:
                 continue
-            body = _body(stored.resource)
+            body = body_of(stored.resource)
             planned = fhir.plan(
-                body, _projection(body), previous=stored, deleted=True, now=self.now
+                body, projection_of(body), previous=stored, deleted=True, now=self.now
             )
             self._writes.append(planned)
             self._fhir.put(key, planned.stored)
@@ -389,20 +389,6 @@ def _chunks(lines: IO[bytes], timings: Timings) -> Iterator[list[Entry]]:
 def _record_number(stored: StoredRecord) -> int | None:
     number = stored.record.get("source", {}).get("record_number")
     return number if isinstance(number, int) else None
-
-
-def _body(resource: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in resource.items() if name != "meta"}
-
-
-def _projection(resource: dict[str, Any]) -> SearchProjection:
-    projection = search_projection(resource)
-    return SearchProjection(
-        identifiers=projection.identifiers,
-        patient=projection.patient,
-        date=projection.date,
-        extra=projection.extra,
-    )
 
 
 def _nothing_to_delete(entry: Entry) -> Issue:
