@@ -22,9 +22,12 @@ On MongoDB a batch changes nothing: repositories send their bulk writes as they 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import fcntl
 import functools
+import importlib
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -212,6 +215,37 @@ class Engine:
             held = value if isinstance(value, list) else [value]
             if not wanted.isdisjoint(held):
                 yield doc
+
+    def find_page(
+        self, collection: str, query: Document, *, after: str | None = None, limit: int = 50
+    ) -> list[Document]:
+        """Up to `limit` documents matching `query` in `_id` order, past `after` (keyset paging
+        of a collection whose `_id`s are strings), on the store thread.
+
+        On the embedded engine the plan starts from the most selective indexed clause: the
+        engine's own planner unions every clause's hash-index entries into a fresh set, so a
+        clause such as `resourceType: "Patient"` copies an entry of every Patient on every
+        query, and it then decodes, deep-copies and sorts every candidate. Here the other
+        clauses are only probed, candidates are ordered by their `_id` keys and decoded a page
+        at a time, and each is checked against the whole query.
+        """
+        if not self.embedded:
+            cursor = self.db[collection].find(_past(query, after)).sort("_id", 1).limit(limit)
+            return list(cursor)
+        planned = _IndexPlan.of(self.db, collection, query)
+        if planned is None:
+            cursor = self.db[collection].find(_past(query, after)).sort("_id", 1).limit(limit)
+            return list(cursor)
+        return planned.page(after, limit)
+
+    def count_matching(self, collection: str, query: Document) -> int:
+        """How many documents match `query`, on the store thread (planned as `find_page`)."""
+        if not self.embedded:
+            return int(self.db[collection].count_documents(query))
+        planned = _IndexPlan.of(self.db, collection, query)
+        if planned is None:
+            return int(self.db[collection].count_documents(query))
+        return planned.count()
 
     def replace_many(
         self,
@@ -426,3 +460,76 @@ def locked(fn: Callable[..., T]) -> Callable[..., T]:
             return fn(self, *args, **kwargs)
 
     return wrapper
+
+
+def _past(query: Document, after: str | None) -> Document:
+    return query if after is None else {"$and": [query, {"_id": {"$gt": after}}]}
+
+
+def _clauses(query: Document) -> Iterator[tuple[str, Any]]:
+    """(field, condition) of every clause the query requires: top-level fields and `$and`s."""
+    for name, condition in query.items():
+        if name == "$and" and isinstance(condition, list | tuple):
+            for part in condition:
+                if isinstance(part, dict):
+                    yield from _clauses(part)
+        elif not name.startswith("$"):
+            yield name, condition
+
+
+class _IndexPlan:
+    """A query on the embedded engine answered from its hash indexes (`Engine.find_page`)."""
+
+    _PAGE = 64  # candidates decoded at a time
+
+    def __init__(self, store: Any, query: Document, keys: list[str], prefix: str) -> None:
+        self._store = store
+        self._query = query
+        self._keys = keys  # encoded `_id`s of the candidates, in `_id` order
+        self._prefix = prefix
+
+    @classmethod
+    def of(cls, db: Db, collection: str, query: Document) -> _IndexPlan | None:
+        """The plan, or None where no clause is indexed (the engine then scans as usual)."""
+        indexing = importlib.import_module("litemongo._vendor.mongomock.indexing")
+        store: Any = db._store[collection]
+        store._remove_expired_documents()
+        fields = store._get_query_index()._fields
+        probes: list[list[set[Any]]] = []
+        for name, condition in _clauses(query):
+            index = fields.get(name)
+            wanted = indexing.query_keys(condition) if index is not None else None
+            if wanted is None:
+                continue
+            sets = [index._entries.get(key, ()) for key in wanted] + [index._unkeyed]
+            probes.append([entries for entries in sets if entries])
+        if not probes:
+            return None
+        probes.sort(key=lambda sets: sum(len(entries) for entries in sets))
+        first, *rest = probes
+        candidates: set[Any] = set().union(*first)
+        for sets in rest:
+            if not candidates:
+                break
+            candidates = {key for key in candidates if any(key in entries for entries in sets)}
+        prefix = store._documents.encode_key("")
+        if not all(isinstance(key, str) and key.startswith(prefix) for key in candidates):
+            return None  # `_id`s that are not all strings: the engine orders them
+        return cls(store, query, sorted(candidates), prefix)
+
+    def _matching(self, keys: list[str]) -> Iterator[Document]:
+        filtering = importlib.import_module("litemongo._vendor.mongomock.filtering")
+        applies: Callable[[Document, Document], bool] = filtering.filter_applies
+        for start in range(0, len(keys), self._PAGE):
+            for doc in self._store._documents.get_many_encoded(keys[start : start + self._PAGE]):
+                if applies(self._query, doc):
+                    yield doc
+
+    def page(self, after: str | None, limit: int) -> list[Document]:
+        keys = self._keys
+        if after is not None:
+            keys = keys[bisect.bisect_right(keys, self._prefix + after) :]
+        return list(itertools.islice(self._matching(keys), limit))
+
+    def count(self) -> int:
+        return sum(1 for _ in self._matching(self._keys))

@@ -244,15 +244,13 @@ class FhirRepository:
     ) -> list[StoredResource]:
         """Indexed search over the projection; keyset paging on `_id` (never skip)."""
         query: Document = {"resourceType": resource_type, "deleted": False, **criteria}
-        if after is not None:
-            query["_id"] = {"$gt": after}
-        cursor = self._current.find(query).sort("_id", 1).limit(limit)
-        return [StoredResource.from_doc(doc) for doc in cursor]
+        found = self.engine.find_page("fhir_resources", query, after=after, limit=limit)
+        return [StoredResource.from_doc(doc) for doc in found]
 
     def count(self, resource_type: str, criteria: Document) -> int:
         """How many current resources match (for `_summary=count`; never run by default)."""
         query: Document = {"resourceType": resource_type, "deleted": False, **criteria}
-        return int(self._current.count_documents(query))
+        return self.engine.count_matching("fhir_resources", query)
 
     def type_history(
         self, resource_type: str, *, since: datetime | None = None, limit: int = 50
