@@ -15,6 +15,7 @@ from hub.cli.conformance import conformance_app
 from hub.cli.fhir import fhir_app
 from hub.cli.identity import identity_app
 from hub.cli.messages import inbox, messages_app, send
+from hub.cli.regions import regions_app
 from hub.config import Settings, load_settings
 from hub.errors import HubError
 
@@ -32,6 +33,7 @@ app.command("inbox")(inbox)
 app.add_typer(messages_app, name="messages")
 app.add_typer(identity_app, name="identity")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(regions_app, name="regions")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: MSIX_DATA_DIR or ./var)")

@@ -18,6 +18,7 @@ from hub.security.audit import AuditAgent
 from hub.services.ingest import IngestSource, Timings, ingest
 from hub.services.ingest.formats import open_records
 from hub.store import Store
+from hub.synth import regions
 from hub.synth.native import write_native
 
 DEMO_CLIENT_ID = "demo-client"
@@ -32,6 +33,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[Role, ...], str], ...] = (
     ("registrar-wa", "Demo Registrar (WA)", (Role.SECONDARY_USER,), "WA"),
     ("data-admin", "Demo Data Administrator", (Role.DATA_ADMIN_STATE,), "TX"),
     ("data-admin-wa", "Demo Data Administrator (WA)", (Role.DATA_ADMIN_STATE,), "WA"),
+    ("data-admin-r1", "Demo Regional Data Admin", (Role.DATA_ADMIN_REGIONAL,), "TX/Region 1"),
     ("user-admin", "Demo User Administrator", (Role.USER_ADMIN_STATE,), "TX"),
     ("user-admin-wa", "Demo User Administrator (WA)", (Role.USER_ADMIN_STATE,), "WA"),
     ("ed-admin", "Demo Government Administrator", (Role.GOVERNMENT_ADMIN,), "national"),
@@ -123,6 +125,9 @@ def _ingest_native_files(
 ) -> LoadSummary:
     """Write each sample state's native file and ingest it like `msix ingest` does."""
     written = write_native(settings.data_dir / "native", seed=seed, count=children)
+    for state in sorted({native.state for native in written.files}):
+        # Each state declares its regions before it sends records, as `msix regions load` does.
+        store.call(store.regions.replace_state, state, regions(state), now=datetime.now(UTC))
     summary = LoadSummary(children=written.children, files=len(written.files))
     for native in written.files:
         sha256, size = file_digest(native.path)

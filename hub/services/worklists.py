@@ -92,7 +92,8 @@ def route_for(
     incoming: Sequence[Mapping[str, Any]] = (),
 ) -> Route:
     """The district of the most recent closed enrollment among the children's state records
-    (and `incoming`, the enrollments of a record not stored yet, of `fallback_state`)."""
+    (and `incoming`, the enrollments of a record not stored yet, of `fallback_state`), with the
+    region its state declared it in (`msix regions load`), if any."""
     enrollments = [(fallback_state, enrollment) for enrollment in incoming]
     for msix_id in msix_ids:
         for stored in store.state_records.for_child(msix_id):
@@ -109,7 +110,9 @@ def route_for(
             latest = (closed, state, enrollment.get("district_id"))
     if latest is None:
         return Route(fallback_state)
-    return Route(latest[1], district=latest[2])
+    _, state, district = latest
+    region = store.regions.region_of(state, district) if district else None
+    return Route(state, region=region, district=district)
 
 
 def open_near_match(

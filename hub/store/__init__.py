@@ -23,6 +23,7 @@ from hub.store.ingest import IngestRepository
 from hub.store.lookups import RecordLookup
 from hub.store.messages import MessageRepository
 from hub.store.records import SaveResult, StateRecordRepository, StoredRecord
+from hub.store.regions import RegionRepository
 from hub.store.reports import ReportQueries
 from hub.store.schema import ensure_schema
 from hub.store.students import StudentRepository, is_valid_msix_id, link_key
@@ -50,6 +51,7 @@ class Store:
         self.lookups = RecordLookup(self.engine)
         self.worklist = WorklistRepository(self.engine)
         self.reports = ReportQueries(self.engine)
+        self.regions = RegionRepository(self.engine)
         self.call(self._ensure_schema)
 
     def _ensure_schema(self) -> None:
@@ -91,6 +93,7 @@ __all__ = [
     "MessageRepository",
     "PlannedWrite",
     "RecordLookup",
+    "RegionRepository",
     "ReportQueries",
     "SaveResult",
     "SearchProjection",

@@ -83,6 +83,8 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     ),
     # Push endpoint of each mailbox that registered one (`_id` is the mailbox).
     "push_endpoints": (),
+    # District -> region, as each state declares its regions (`_id` is `STATE#district id`).
+    "regions": (Index((("state", ASC),)),),
     "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
     # Records an ingest rejected, with their issues and source values, keyed by state record
     # (`STATE:state student id`) so that a corrected resend resolves them.

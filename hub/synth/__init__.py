@@ -11,6 +11,7 @@ from hub.synth._children import (
     SyntheticRecord,
     iter_children,
 )
+from hub.synth._places import regions
 from hub.synth._writer import RECORDS_FILE, TRUTH_FILE, SynthSummary, truth_row, write_dataset
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SyntheticChild",
     "SyntheticRecord",
     "iter_children",
+    "regions",
     "truth_row",
     "write_dataset",
 ]

@@ -150,3 +150,15 @@ def school(state: str, town: str, level: str, variant: int) -> tuple[str, str]:
         name = f"{town} {level.capitalize()} School"
     number = _stable_number(f"{state}:{town}:{name}", 100_000)
     return district_id(state, town) + f"{number:05d}", name
+
+
+REGION_SIZE = 4  # towns per synthetic region
+
+
+def regions(state: str) -> dict[str, str]:
+    """A synthetic region declaration for a state: district id -> "Region N", the state's towns
+    taken in order, `REGION_SIZE` to a region (what `msix regions load` reads, as a mapping)."""
+    return {
+        district_id(state, town): f"Region {index // REGION_SIZE + 1}"
+        for index, town in enumerate(STATES[state].towns)
+    }

@@ -152,6 +152,15 @@ def test_demo_prints_a_client_that_obtains_a_token(tmp_path: Path) -> None:
             assert listed == set(keys), msix_id
         batches = store.call(lambda: store.engine.db["ingest_batches"].count_documents({}))
         assert batches == 4
+        # Each sample state declared its regions, so its near matches can escalate through them.
+        for state in ("CA", "FL", "TX", "WA"):
+            assert set(store.call(store.regions.of_state, state).values()) >= {"Region 1"}
+        routed = store.call(lambda: list(store.engine.db["worklist"].find({}, {"route": 1})))
+        assert all(
+            item["route"]["region"] is not None
+            for item in routed
+            if item["route"]["district"] is not None
+        )
 
 
 def test_demo_users_can_sign_in_with_the_printed_passwords(tmp_path: Path) -> None:
