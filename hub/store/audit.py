@@ -18,14 +18,13 @@ class AuditRepository:
     @locked
     def append(self, event: Document, *, msix_ids: list[str]) -> None:
         """Store one AuditEvent; `msix_ids` are indexed so a child's access log is one query."""
-        self._audit.insert_one(
-            {
-                "_id": event["id"],
-                "recorded": event["recorded"],
-                "entity_msix_ids": msix_ids,
-                "event": event,
-            }
-        )
+        doc = {
+            "_id": event["id"],
+            "recorded": event["recorded"],
+            "entity_msix_ids": msix_ids,
+            "event": event,
+        }
+        self.engine.insert_many("audit", [doc])
 
     @locked
     def append_once(self, event: Document, *, msix_ids: list[str]) -> bool:

@@ -279,9 +279,15 @@ class Engine:
         (inside an embedded batch, none of the call's are). Inside an embedded batch, into a
         collection without unique indexes, the documents go straight into its SQLite table: the
         embedded engine's per-document path (deep datetime patching, key checks, BSON encoded
-        twice) costs several times the write itself.
+        twice) costs several times the write itself. Outside a batch the call is a batch of its
+        own, so it takes the same path (an audit event per read is one such call).
         """
         if not docs:
+            return
+        if self.embedded and self._batch is None:
+            # A unit of work of its own: the direct path below, then one commit.
+            with self.batch():
+                self.insert_many(collection, docs)
             return
         if self._batch is not None and self._batch.insert_many(collection, docs):
             return

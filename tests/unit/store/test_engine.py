@@ -227,3 +227,30 @@ def test_bulk_writes_in_a_batch_match_what_the_engine_would_do(settings: Setting
         assert ids == ["a", "b", "z"]  # "c" went with the refused insert
     finally:
         reopened.close()
+
+
+def test_an_insert_outside_a_batch_is_committed_alone_and_a_taken_id_writes_nothing(
+    settings: Settings,
+) -> None:
+    """Outside a batch, `insert_many` is a unit of work of its own (the audit trail's path)."""
+    opened = Store(settings)
+
+    def run() -> list[object]:
+        engine = opened.engine
+        engine.db["audit"].find_one({"recorded": "x"})  # the engine's index exists from here on
+        engine.insert_many("audit", [{"_id": "e1", "recorded": "2026-11-29", "event": {}}])
+        with pytest.raises(DuplicateKeyError):
+            engine.insert_many("audit", [{"_id": "e2", "recorded": "r"}, {"_id": "e1"}])
+        assert not engine.in_batch
+        return [doc["_id"] for doc in engine.db["audit"].find({"recorded": "2026-11-29"})]
+
+    try:
+        assert opened.call(run) == ["e1"]
+        other = Store(settings)  # another process's view: committed, and "e2" never written
+        try:
+            found = other.call(lambda: sorted(d["_id"] for d in other.engine.db["audit"].find()))
+            assert found == ["e1"]
+        finally:
+            other.close()
+    finally:
+        opened.close()
