@@ -193,3 +193,19 @@ def test_empty_secret_refuses_to_sign(client_of: ClientOf, tmp_path: Path, now: 
     demo_without_secret = Settings(demo=True, data_dir=tmp_path)
     with pytest.raises(ConfigurationError):
         issue_token(client_of(SCOPES), [], demo_without_secret, now=now)
+
+
+def test_a_token_verified_once_is_refused_after_the_secret_or_issuer_changes(
+    client_of: ClientOf, token_settings: Settings, now: datetime
+) -> None:
+    """Verified tokens are remembered per key and issuer: rotating the secret (or moving the
+    hub) must not let a token through on the strength of an earlier check."""
+    issued = issue_token(client_of(SCOPES), [], token_settings, now=now)
+    for _ in range(2):  # the second check is answered from what the first one verified
+        assert verify_access_token(issued.access_token, token_settings, now=now).id == "tx-sis"
+    rotated = token_settings.model_copy(update={"secret_key": SecretStr("r" * 48)})
+    with pytest.raises(AuthenticationError, match="signature does not verify"):
+        verify_access_token(issued.access_token, rotated, now=now)
+    moved = token_settings.model_copy(update={"token_issuer": "another-hub"})
+    with pytest.raises(AuthenticationError, match="another issuer"):
+        verify_access_token(issued.access_token, moved, now=now)
