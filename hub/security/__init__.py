@@ -26,7 +26,15 @@ from hub.security.oauth import (
     UnsupportedGrantTypeError,
 )
 from hub.security.passwords import check_password, hash_password, needs_rehash, verify_password
-from hub.security.roles import ROLES, Jurisdiction, Level, Permission, Role, permissions_of
+from hub.security.roles import (
+    ROLES,
+    Jurisdiction,
+    Level,
+    Permission,
+    Role,
+    is_unit_id,
+    permissions_of,
+)
 from hub.security.scopes import HUB_SCOPES, SUPPORTED_SCOPES, Scope, split_scope_parameter
 from hub.security.stores import AuditLog, ClientRecords, ReplayCache, UserRecords
 from hub.security.tokens import (
@@ -108,6 +116,7 @@ __all__ = [
     "get_client",
     "get_user",
     "hash_password",
+    "is_unit_id",
     "issue_token",
     "list_clients",
     "list_users",

@@ -101,6 +101,13 @@ _STATE = re.compile(r"^[A-Z]{2}$")
 _UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")
 
 
+def is_unit_id(value: str) -> bool:
+    """Whether `value` can name a region or district in a jurisdiction (`TX/<region>/<district>`):
+    up to 40 letters, digits, spaces, dots, underscores or hyphens, starting with a letter or
+    digit."""
+    return _UNIT.match(value) is not None
+
+
 class Jurisdiction(BaseModel):
     """Where a user or client acts: the nation, a state, optionally a region and a district.
 

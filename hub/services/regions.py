@@ -14,13 +14,12 @@ import re
 from datetime import datetime
 
 from hub.errors import Issue, IssueCode, ValidationError, error
-from hub.security import AuditAction, AuditAgent, audit_event
+from hub.security import AuditAction, AuditAgent, audit_event, is_unit_id
 from hub.store import Store
 
 HEADER = ("district_id", "region")
 MAX_DISTRICTS = 20_000
 _DISTRICT = re.compile(r"^[0-9A-Za-z]{1,7}$")  # MDE District ID: the state's LEA id, <= 7
-_REGION_LENGTH = 60
 
 
 def parse_regions(text: str) -> dict[str, str]:
@@ -65,17 +64,12 @@ def parse_regions(text: str) -> dict[str, str]:
                     "regions.one-region",
                 )
             )
-        if (
-            not region
-            or len(region) > _REGION_LENGTH
-            or not region.isprintable()
-            or "/" in region  # a jurisdiction is written STATE/REGION/DISTRICT
-        ):
+        if not is_unit_id(region):
             issues.append(
                 error(
                     IssueCode.VALUE,
-                    f"region must be a name of 1 to {_REGION_LENGTH} printable characters "
-                    "without '/'",
+                    "region must be a name of up to 40 letters, digits, spaces, '.', '_' or '-', "
+                    "starting with a letter or digit (it is written in jurisdictions: TX/<region>)",
                     f"line {line}, region",
                     "regions.name",
                 )

@@ -22,9 +22,9 @@ AGENT = AuditAgent("user", "console:test")
 
 
 def test_a_declaration_maps_each_district_to_its_region() -> None:
-    text = 'district_id,region\r\n4800001,Valley\r\n4800002,"High Plains, North"\r\n\r\n'
+    text = 'district_id,region\r\n4800001,Valley\r\n4800002,"High Plains North"\r\n\r\n'
     text += "4800001,Valley\r\n"  # the same line again is no conflict
-    assert parse_regions(text) == {"4800001": "Valley", "4800002": "High Plains, North"}
+    assert parse_regions(text) == {"4800001": "Valley", "4800002": "High Plains North"}
 
 
 def test_every_mistake_of_a_declaration_is_reported_at_once_with_its_line() -> None:
