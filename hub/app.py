@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from hub.api import auth, fhir, fhir_export, ingest, messages, push
 from hub.api.errors import install_error_handlers
 from hub.config import Settings, ensure_secret, load_settings
 from hub.services.delivery import RetryPolicy
+from hub.services.housekeeping import run_housekeeping
 from hub.store import Store
 
 
@@ -32,9 +34,20 @@ def create_app(settings: Settings) -> FastAPI:
         )
         if settings.push_interval_seconds > 0:
             pusher.start()
+        stop_housekeeping = asyncio.Event()
+        housekeeping = (
+            asyncio.create_task(
+                run_housekeeping(store, settings, stop_housekeeping), name="msix-housekeeping"
+            )
+            if settings.housekeeping_minutes > 0
+            else None
+        )
         try:
             yield
         finally:
+            stop_housekeeping.set()
+            if housekeeping is not None:
+                await housekeeping
             await pusher.stop()
             await fhir_export.cancel_exports(app)
             store.close()

@@ -51,6 +51,17 @@ class Settings(BaseSettings):
         5.0, ge=0, description="Seconds between push delivery rounds in each app process; 0: off"
     )
     push_max_attempts: int = Field(3, ge=1, description="Push attempts before a dead letter")
+    housekeeping_minutes: float = Field(
+        15,
+        ge=0,
+        description="Minutes between worklist escalation/notice rounds per process; 0: off",
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for worklist notices; unset: none")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")
+    smtp_username: str | None = Field(None, description="SMTP login, when the server wants one")
+    smtp_password: SecretStr = Field(SecretStr(""))
+    mail_from: str = Field("MSIX Hub <msix-hub@localhost>", description="From: of notices")
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Self:

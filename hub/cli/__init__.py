@@ -14,8 +14,10 @@ from hub.cli.accounts import clients_app, users_app
 from hub.cli.conformance import conformance_app
 from hub.cli.fhir import fhir_app
 from hub.cli.identity import identity_app
+from hub.cli.mail import mail_app
 from hub.cli.messages import inbox, messages_app, send
 from hub.cli.regions import regions_app
+from hub.cli.worklist import worklist_app
 from hub.config import Settings, load_settings
 from hub.errors import HubError
 
@@ -34,6 +36,8 @@ app.add_typer(messages_app, name="messages")
 app.add_typer(identity_app, name="identity")
 app.add_typer(fhir_app, name="fhir")
 app.add_typer(regions_app, name="regions")
+app.add_typer(mail_app, name="mail")
+app.add_typer(worklist_app, name="worklist")
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (default: MSIX_DATA_DIR or ./var)")

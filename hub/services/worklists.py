@@ -44,6 +44,7 @@ from hub.security import (
     Permission,
 )
 from hub.services.merge_split import merge, split
+from hub.services.worklist_mail import queue_arrival
 from hub.store import Document, Store, link_key, pair_key
 
 AUTO_APPROVER = "system:escalation"
@@ -134,7 +135,9 @@ def open_near_match(
     others = [str(candidate["msix_id"]) for candidate in candidates]
     item_id = _item_id(Kind.NEAR_MATCH, link_key(state, state_student_id), *sorted(others))
     route = route_for(store, [msix_id, *others], state, enrollments)
-    return store.worklist.create(
+    return _announced(
+        store,
+        now,
         _new_item(
             item_id,
             Kind.NEAR_MATCH,
@@ -144,7 +147,7 @@ def open_near_match(
             record={"state": state, "state_student_id": state_student_id, "msix_id": msix_id},
             candidates=[dict(candidate) for candidate in candidates],
             initiator=None,
-        )
+        ),
     )
 
 
@@ -295,7 +298,8 @@ def validate(
 
 def escalate(store: Store, settings: Settings, *, now: datetime) -> list[Document]:
     """Move items that waited out their level up one level; approve validations that waited
-    out the state level. Returns the items changed. Run it daily (or at every start)."""
+    out the state level. Returns the items changed. Every app process runs it periodically
+    (`hub.services.housekeeping`); `msix worklist escalate` runs it once."""
     window = timedelta(days=settings.worklist_escalation_days)
     changed: list[Document] = []
     for item in store.worklist.open_items():
@@ -306,9 +310,9 @@ def escalate(store: Store, settings: Settings, *, now: datetime) -> list[Documen
         successor = _NEXT_LEVEL.get(level)
         if successor is Level.REGION and item["route"].get("region") is None:
             successor = Level.STATE  # a state without regions escalates straight to the state
-        if successor is not None:
-            changed.append(
-                store.worklist.update(
+        try:
+            if successor is not None:
+                escalated = store.worklist.update(
                     item["_id"],
                     item["revision"],
                     {
@@ -318,9 +322,12 @@ def escalate(store: Store, settings: Settings, *, now: datetime) -> list[Documen
                         "_push": _event(now, AUTO_APPROVER, f"escalated to {successor.value}"),
                     },
                 )
-            )
-        elif item["kind"] in VALIDATIONS:
-            changed.append(_finish_validation(store, item, AUTO_APPROVER, True, now))
+                queue_arrival(store, escalated, now=now)
+                changed.append(escalated)
+            elif item["kind"] in VALIDATIONS:
+                changed.append(_finish_validation(store, item, AUTO_APPROVER, True, now))
+        except ConflictError:
+            continue  # decided or escalated meanwhile (another process runs escalation too)
     return changed
 
 
@@ -335,7 +342,7 @@ def reassign(
         raise ValidationError("an item is reassigned down or sideways, never up", "level")
     if level is Level.DISTRICT and item["route"].get("district") is None:
         raise ValidationError("this item has no district to reassign to", "level")
-    return store.worklist.update(
+    reassigned = store.worklist.update(
         item_id,
         item["revision"],
         {
@@ -344,6 +351,8 @@ def reassign(
             "_push": _event(now, caller.id, f"reassigned to {', '.join(to)} at {level.value}"),
         },
     )
+    queue_arrival(store, reassigned, now=now)
+    return reassigned
 
 
 def items_for(store: Store, caller: Caller, *, status: str = "open") -> list[Document]:
@@ -386,7 +395,9 @@ def _open_validation(
             "msix_ids",
         )
     route = route or route_for(store, msix_ids, caller.jurisdiction.state or "")
-    return store.worklist.create(
+    return _announced(
+        store,
+        now,
         _new_item(
             item_id,
             kind,
@@ -396,8 +407,16 @@ def _open_validation(
             master=master,
             initiator=caller.id,
             **fields,
-        )
+        ),
     )
+
+
+def _announced(store: Store, now: datetime, item: Document) -> Document:
+    """Create `item` (or find it, when the step that opens it runs again) and queue its arrival
+    notice to the administrators of its first level."""
+    created = store.worklist.create(item)
+    queue_arrival(store, created, now=now)
+    return created
 
 
 def _finish_validation(

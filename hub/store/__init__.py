@@ -21,6 +21,7 @@ from hub.store.fhir import FhirRepository, PlannedWrite, SearchProjection, Store
 from hub.store.fhir_query import filter_of
 from hub.store.ingest import IngestRepository
 from hub.store.lookups import RecordLookup
+from hub.store.mail import MailRepository
 from hub.store.messages import MessageRepository
 from hub.store.records import SaveResult, StateRecordRepository, StoredRecord
 from hub.store.regions import RegionRepository
@@ -52,6 +53,7 @@ class Store:
         self.worklist = WorklistRepository(self.engine)
         self.reports = ReportQueries(self.engine)
         self.regions = RegionRepository(self.engine)
+        self.mail = MailRepository(self.engine)
         self.call(self._ensure_schema)
 
     def _ensure_schema(self) -> None:
@@ -90,6 +92,7 @@ __all__ = [
     "Engine",
     "FhirRepository",
     "IngestRepository",
+    "MailRepository",
     "MessageRepository",
     "PlannedWrite",
     "RecordLookup",

@@ -83,6 +83,8 @@ COLLECTIONS: dict[str, tuple[Index, ...]] = {
     ),
     # Push endpoint of each mailbox that registered one (`_id` is the mailbox).
     "push_endpoints": (),
+    # Worklist arrival notices waiting to be e-mailed (`hub.store.mail`).
+    "mail_outbox": (Index((("status", ASC), ("next_attempt_at", ASC))),),
     # District -> region, as each state declares its regions (`_id` is `STATE#district id`).
     "regions": (Index((("state", ASC),)),),
     "ingest_batches": (Index((("state", ASC), ("received_at", DESC))),),
