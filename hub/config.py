@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         ge=0,
         description="Minutes between worklist escalation/notice rounds per process; 0: off",
     )
+    export_retention_hours: float = Field(
+        24, gt=0, description="Hours a finished $export's files are kept before deletion"
+    )
     smtp_host: str | None = Field(None, description="SMTP server for worklist notices; unset: none")
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")

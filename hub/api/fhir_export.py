@@ -9,7 +9,8 @@ started the export, with an access token. docs/fhir-api.md §`$export` describes
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Annotated, Any
 
 import orjson
@@ -77,7 +78,10 @@ async def export_status(request: Request, job_id: JobId, caller: CallerDep) -> R
         ],
         "error": [],
     }
-    return Response(orjson.dumps(manifest), media_type="application/json")
+    # Bulk Data: the manifest's files are available until `Expires` (RFC 9110 HTTP-date).
+    expires = datetime.fromisoformat(job["expires"]) if job.get("expires") else None
+    headers = {"Expires": format_datetime(expires, usegmt=True)} if expires else {}
+    return Response(orjson.dumps(manifest), media_type="application/json", headers=headers)
 
 
 @router.delete("/$export-status/{job_id}", summary="Cancel or discard a bulk export")
@@ -181,7 +185,7 @@ def _own_job(request: Request, caller: Caller, job_id: str) -> dict[str, Any]:
 
 def _jobs(request: Request) -> ExportJobs:
     settings: Settings = request.app.state.settings
-    return ExportJobs(settings.data_dir)
+    return ExportJobs(settings.data_dir, timedelta(hours=settings.export_retention_hours))
 
 
 def _tasks(app: FastAPI) -> dict[str, asyncio.Task[None]]:

@@ -24,7 +24,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +85,16 @@ def export_state(caller_state: str | None, group: str | None) -> str | None:
 
 
 class ExportJobs:
-    """The export jobs of one data dir (files only; no store access)."""
+    """The export jobs of one data dir (files only; no store access).
 
-    def __init__(self, data_dir: Path) -> None:
+    A finished job (completed or failed) expires `retention` after it finished: from then on it
+    answers as not found, and `purge_expired` (run by every app process's housekeeping) deletes
+    its files, so bulk health data does not outlive its use.
+    """
+
+    def __init__(self, data_dir: Path, retention: timedelta = timedelta(hours=24)) -> None:
         self.root = data_dir / "exports"
+        self.retention = retention
 
     def create(self, owner: str, request: ExportRequest, now: datetime) -> dict[str, Any]:
         job_id = uuid.uuid4().hex
@@ -97,7 +103,7 @@ class ExportJobs:
             "owner": owner,
             "status": IN_PROGRESS,
             "progress": "queued",
-            "transactionTime": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "transactionTime": _instant(now),
             "request": request.url,
             "types": list(request.types),
             "output": [],
@@ -112,12 +118,32 @@ class ExportJobs:
             raise NotFoundError(f"export {job_id} not found", "id")
         return self.root / job_id
 
-    def load(self, job_id: str) -> dict[str, Any]:
+    def load(self, job_id: str, *, now: datetime | None = None) -> dict[str, Any]:
         try:
             job: dict[str, Any] = orjson.loads((self.directory(job_id) / "job.json").read_bytes())
         except FileNotFoundError:
             raise NotFoundError(f"export {job_id} not found (or deleted)", "id") from None
+        if _expired(job, now or datetime.now(UTC)):
+            raise NotFoundError(f"export {job_id} expired at {job['expires']}", "id")
         return job
+
+    def finish(self, job: dict[str, Any], now: datetime) -> None:
+        """Record the end of a job (completed or failed) and when its files expire."""
+        job["expires"] = _instant(now + self.retention)
+        self.save(job)
+
+    def purge_expired(self, now: datetime) -> list[str]:
+        """Delete every job that expired; returns their ids."""
+        purged = []
+        for directory in sorted(self.root.glob("*")) if self.root.is_dir() else []:
+            try:
+                job = orjson.loads((directory / "job.json").read_bytes())
+            except (FileNotFoundError, orjson.JSONDecodeError):
+                continue
+            if _expired(job, now):
+                self.delete(job["id"])
+                purged.append(job["id"])
+        return purged
 
     def save(self, job: dict[str, Any]) -> None:
         directory = self.directory(job["id"])
@@ -215,7 +241,7 @@ async def run_export(
         job["output"] = [{"type": t, "count": n} for t, n in counts.items() if n]
         job["status"] = COMPLETED
         job["progress"] = f"{done} of {done} children exported"
-        jobs.save(job)
+        jobs.finish(job, datetime.now(UTC))
     except asyncio.CancelledError:
         _fail(jobs, job, "the export was interrupted (server shutdown); start it again")
         raise
@@ -233,7 +259,16 @@ def _fail(jobs: ExportJobs, job: dict[str, Any], message: str) -> None:
         return
     job["status"] = FAILED
     job["error"] = [message]
-    jobs.save(job)
+    jobs.finish(job, datetime.now(UTC))
+
+
+def _expired(job: dict[str, Any], now: datetime) -> bool:
+    expires = job.get("expires")
+    return expires is not None and datetime.fromisoformat(expires) <= now
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _scope(state: str | None) -> list[Criterion]:

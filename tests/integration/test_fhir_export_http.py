@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from hub.app import create_app
 from hub.config import Settings
+from hub.errors import NotFoundError
 from hub.fhir import validate_resource
 from tests.integration.fhir_data import (
     READ_ALL,
@@ -307,3 +308,32 @@ def test_each_export_is_audited(http: TestClient, kids: dict[str, str]) -> None:
     assert all(event["outcome"] == "0" for event in exports)
     named = {entity["what"]["reference"] for event in exports for entity in event.get("entity", [])}
     assert f"Patient/{kids['ana']}" in named
+
+
+def test_finished_exports_expire_and_are_purged(http: TestClient, kids: dict[str, str]) -> None:
+    """The manifest says until when its files are kept (`Expires`); after that the status and
+    the files answer 404 and housekeeping deletes the job's directory."""
+    from email.utils import parsedate_to_datetime
+
+    from hub.services.fhir_export import ExportJobs
+
+    status_url = _kick_off(http, _type="Patient")
+    manifest = _finished(http, status_url)
+    response = http.get(status_url, headers=token(http, READ_ALL, "WA"))
+    expires = parsedate_to_datetime(response.headers["Expires"])
+    hours = (expires - datetime.now(UTC)).total_seconds() / 3600
+    assert 23.9 < hours <= 24  # MSIX_EXPORT_RETENTION_HOURS (24)
+
+    settings: Settings = http.app.state.settings  # type: ignore[attr-defined]
+    jobs = ExportJobs(settings.data_dir)
+    job_id = status_url.rsplit("/", 1)[1]
+    assert jobs.purge_expired(expires.replace(second=0) - timedelta(minutes=1)) == []
+    assert jobs.load(job_id)["status"] == "completed"
+    later = expires + timedelta(seconds=1)
+    with pytest.raises(NotFoundError, match="expired"):
+        jobs.load(job_id, now=later)
+    assert job_id in jobs.purge_expired(later)
+    assert not jobs.directory(job_id).exists()
+    assert http.get(status_url, headers=token(http, READ_ALL, "WA")).status_code == 404
+    file_url = manifest["output"][0]["url"]
+    assert http.get(file_url, headers=token(http, READ_ALL, "WA")).status_code == 404
