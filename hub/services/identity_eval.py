@@ -7,7 +7,8 @@ the active children's links. Both are partitions of the same state records, comp
 - precision: of the record pairs the hub put under one MSIX ID, the share that are one child;
 - recall: of the record pairs that are one child, the share the hub put under one MSIX ID;
 - twins/siblings merged: MSIX IDs holding records of two different children of one family;
-- review: open near-match items, and how many of them are truly the same child.
+- review: open near-match items, and how many of them are truly the same child;
+- by name origin: precision and recall among each naming tradition's records (fairness).
 
 Records the truth names but the store lacks (rejected, not yet ingested) count as unlinked.
 """
@@ -37,6 +38,9 @@ class Evaluation:
     review_items: int
     review_true: int
     review_share: float  # open near-match items per state record
+    # Fairness: the same figures per family name origin (when the truth names it), so a matcher
+    # that serves one naming tradition worse than another shows it.
+    by_name_origin: dict[str, dict[str, float]]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,10 +73,13 @@ def evaluate(store: Store, truth_rows: Iterable[Mapping[str, Any]]) -> Evaluatio
     """Compare the store's children with the truth. Store thread."""
     truth: dict[str, str] = {}
     family: dict[str, str] = {}
+    origin_of: dict[str, str] = {}
     for row in truth_rows:
         key = link_key(str(row["state"]), str(row["state_student_id"]))
         truth[key] = str(row["child_id"])
         family[str(row["child_id"])] = str(row.get("family_id", row["child_id"]))
+        if row.get("name_origin"):
+            origin_of[key] = str(row["name_origin"])
     found: dict[str, str] = {}
     for msix_id, keys in store.students.iter_links():
         for key in keys:
@@ -118,7 +125,26 @@ def evaluate(store: Store, truth_rows: Iterable[Mapping[str, Any]]) -> Evaluatio
         review_items=review_items,
         review_true=review_true,
         review_share=round(review_items / len(truth), 6) if truth else 0.0,
+        by_name_origin=_by_origin(found, truth, origin_of),
     )
+
+
+def _by_origin(
+    found: Mapping[str, str], truth: Mapping[str, str], origin_of: Mapping[str, str]
+) -> dict[str, dict[str, float]]:
+    """Pairwise precision and recall among the records of each name origin."""
+    figures: dict[str, dict[str, float]] = {}
+    for origin in sorted(set(origin_of.values())):
+        keys = [key for key, named in origin_of.items() if named == origin]
+        found_pairs, true_pairs, correct = pairwise(
+            {key: found[key] for key in keys if key in found}, {key: truth[key] for key in keys}
+        )
+        figures[origin] = {
+            "records": len(keys),
+            "precision": round(correct / found_pairs, 6) if found_pairs else 1.0,
+            "recall": round(correct / true_pairs, 6) if true_pairs else 1.0,
+        }
+    return figures
 
 
 def _links_of(store: Store, msix_id: str) -> list[str]:

@@ -50,26 +50,32 @@ def test_a_merge_turns_a_missed_pair_into_a_found_one_and_a_twin_merge_is_counte
             "state_student_id": a["student_id"]["value"],
             "child_id": "k1",
             "family_id": "f1",
+            "name_origin": "mexican",
         },
         {
             "state": STATE,
             "state_student_id": b["student_id"]["value"],
             "child_id": "k1",
             "family_id": "f1",
+            "name_origin": "mexican",
         },
         {
             "state": STATE,
             "state_student_id": c["student_id"]["value"],
             "child_id": "k2",
             "family_id": "f1",
+            "name_origin": "haitian",  # not so in life; here it keeps the origins apart
         },  # k2 is k1's twin
     ]
     before = store.call(evaluate, store, truth)
     assert (before.precision, before.recall, before.twins_or_siblings_merged) == (1.0, 0.0, 0)
+    assert before.by_name_origin["mexican"] == {"records": 2, "precision": 1.0, "recall": 0.0}
 
     store.call(merge_split.merge, store, str(ids[0]), [str(ids[1])], now=NOW)
     after = store.call(evaluate, store, truth)
     assert (after.precision, after.recall, after.f1) == (1.0, 1.0, 1.0)
+    assert after.by_name_origin["mexican"]["recall"] == 1.0
+    assert after.by_name_origin["haitian"] == {"records": 1, "precision": 1.0, "recall": 1.0}
 
     store.call(merge_split.merge, store, str(ids[0]), [str(ids[2])], now=NOW)
     wrong = store.call(evaluate, store, truth)
