@@ -23,6 +23,7 @@ Runs on the store thread.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,7 @@ from hub.services import worklists
 from hub.store import Document, Store, link_key, pair_key
 
 _CANDIDATE_LIMIT = 200
+_PROFILE_CACHE = 20_000  # candidate children whose link profiles are kept (a few KB each)
 _UPDATE_ATTEMPTS = 3
 
 
@@ -78,16 +80,18 @@ class IdentityResolver:
         self._model = model or load_model(weights_path=weights)
         self._known: dict[tuple[str, str], Document | None] = {}  # None: no child links it
         self._written: dict[str, Document] = {}  # children this resolver wrote, newest version
-        self._children: dict[tuple[str, int], ChildCandidate] = {}  # by (_id, revision)
+        # Candidate children as the engine sees them, by (_id, revision): kept across chunks (a
+        # popular name's children are candidates of many chunks), oldest dropped past the cap.
+        self._children: OrderedDict[tuple[str, int], ChildCandidate] = OrderedDict()
         self._incoming: dict[tuple[str, str], _Incoming] = {}  # prepared new records
         self._pool: _Pool | None = None  # candidates of the prepared records
         self._apart: set[str] = set()  # do-not-link pairs of the prepared records
 
     def forget(self) -> None:
-        """Drop what `prefetch` and `prepare` read (between chunks, so memory stays flat)."""
+        """Drop what `prefetch` and `prepare` read (between chunks, so memory stays flat); the
+        bounded cache of candidate profiles stays."""
         self._known.clear()
         self._written.clear()
-        self._children.clear()
         self._incoming.clear()
         self._pool = None
         self._apart = set()
@@ -286,6 +290,10 @@ class IdentityResolver:
         known = self._children.get(key)
         if known is None:
             known = self._children[key] = _as_candidate(doc)
+            if len(self._children) > _PROFILE_CACHE:
+                self._children.popitem(last=False)
+        else:
+            self._children.move_to_end(key)
         return known
 
 
