@@ -41,6 +41,8 @@ _SHAPE_OPERATORS = frozenset(
     {"AndExpression", "OrExpression", "ImpliesExpression", "TypeExpression", "UnionExpression"}
 )
 _ABSTRACT = "\x00"
+_OBJECT = "\x00{"
+_ARRAY = "\x00["
 
 
 @dataclass
@@ -98,12 +100,38 @@ class InvariantGroup:
         self._cache: dict[Any, tuple[Invariant, ...]] = {}
         self._keep: dict[str, bool] = {}
 
+    @property
+    def cacheable(self) -> bool:
+        """Whether results depend on the node alone (no clock, no other resources)."""
+        return self._cacheable
+
+    @property
+    def abstracts_strings(self) -> bool:
+        """Whether strings other than `literals` are keyed only on their `patterns` results."""
+        return self._abstract
+
+    @property
+    def literals(self) -> frozenset[str]:
+        return self._literals
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        return self._patterns
+
+    def keeps(self, name: str) -> bool:
+        """Whether the projection keeps the element `name` (a JSON name) of a node."""
+        kept = self._keep.get(name)
+        return self._kept(name) if kept is None else kept
+
     def failing(self, node: Any) -> tuple[Invariant, ...]:
         """The members that do not hold on `node`."""
         if not self._cacheable:
             return self._evaluate(node)
-        key = self._project(node)
-        known = self._cache.get(key)
+        try:
+            key = self._project(node)
+            known = self._cache.get(key)
+        except (AttributeError, TypeError):  # not JSON: a name that is no string, or unhashable
+            return self._evaluate(node)
         if known is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
@@ -121,15 +149,19 @@ class InvariantGroup:
                     *(pattern.search(value) is not None for pattern in self._patterns),
                 )
             return value
+        # Objects and arrays are tagged: an empty object is an element, an empty array is none.
         if isinstance(value, dict):
             keep = self._keep
-            return tuple(
-                (name, self._project(item))
-                for name, item in value.items()
-                if keep.get(name) or (name not in keep and self._kept(name))
+            return (
+                _OBJECT,
+                *[
+                    (name, self._project(item))
+                    for name, item in value.items()
+                    if keep.get(name) or (name not in keep and self._kept(name))
+                ],
             )
         if isinstance(value, list):
-            return tuple(self._project(item) for item in value)
+            return (_ARRAY, *[self._project(item) for item in value])
         return (type(value).__name__, value)
 
     def _kept(self, name: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from hub.errors import Severity
 from hub.fhir._artifacts import Artifacts
 from hub.fhir._invariants import ELE_1_EXPRESSION, Invariant, InvariantGroup
+from hub.fhir._shapes import ShapeMemo
 from hub.fhir._skeleton import CORE
 
 _COMPLEX_CONTEXTS = {"BackboneElement", "Element"}
@@ -74,6 +75,7 @@ class CompiledProfile:
     resource_type: str
     root: ElementRule
     checks_ele_1: bool
+    shapes: ShapeMemo  # the walk's issues per resource shape
 
 
 def compile_profile(profile: Mapping[str, Any], artifacts: Artifacts) -> CompiledProfile:
@@ -81,6 +83,7 @@ def compile_profile(profile: Mapping[str, Any], artifacts: Artifacts) -> Compile
     rules: dict[str, ElementRule] = {}
     root: ElementRule | None = None
     checks_ele_1 = False
+    groups: list[InvariantGroup] = []
     for element in profile["snapshot"]["element"]:
         path: str = element["path"]
         rule = _rule(element, artifacts)
@@ -92,6 +95,7 @@ def compile_profile(profile: Mapping[str, Any], artifacts: Artifacts) -> Compile
             kept.append(constraint)
         if kept:
             rule.invariants = InvariantGroup(tuple(_invariant(item, element) for item in kept))
+            groups.append(rule.invariants)
         if root is None:
             root = rule
         else:
@@ -101,7 +105,8 @@ def compile_profile(profile: Mapping[str, Any], artifacts: Artifacts) -> Compile
         rules[path] = rule
     assert root is not None
     index_rule(root)
-    return CompiledProfile(profile["url"], profile["type"], root, checks_ele_1)
+    shapes = ShapeMemo(root, groups)
+    return CompiledProfile(profile["url"], profile["type"], root, checks_ele_1, shapes)
 
 
 def _rule(element: Mapping[str, Any], artifacts: Artifacts) -> ElementRule:

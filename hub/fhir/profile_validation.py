@@ -6,6 +6,9 @@
 values, maxLength, required bindings against the bundled ValueSets, reference target types,
 invariants (fhirpathpy, compiled once; ele-1 natively) and must-support, reported as information.
 The same function serves `$validate`, `msix validate` and validate-on-write.
+
+The models run on every resource. The profile walk runs once per resource shape (`_shapes`): its
+issues depend on a resource only through what the shape keeps, so they are memoised on it.
 """
 
 from __future__ import annotations
@@ -14,16 +17,17 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from hub.errors import Issue, IssueCode, Severity, error, warning
+import orjson
+
+from hub.errors import Issue, IssueCode, Severity, error
 from hub.fhir._artifacts import load_artifacts
 from hub.fhir._invariants import InvariantGroup, empty_elements
-from hub.fhir._rules import Binding, CompiledProfile, ElementRule, compile_profile
+from hub.fhir._rules import CompiledProfile, ElementRule, compile_profile
+from hub.fhir._shapes import Recalled, ShapeMemo
 from hub.fhir._validation import RULE_STRUCTURE, model_issues, null_issue, validate_structure
+from hub.fhir._value_rules import check_value_rules
 
 RULE_CARDINALITY = "cardinality"
-RULE_BINDING = "binding"
-RULE_REFERENCE = "reference-target"
-RULE_VALUE = "profile-value"
 RULE_MUST_SUPPORT = "must-support"
 RULE_PROFILE = "profile"
 RULE_ELE_1 = "ele-1"
@@ -32,6 +36,12 @@ RULE_ELE_1 = "ele-1"
 def profile_urls() -> dict[str, str]:
     """Resource type -> canonical URL of the MSIX profile that validates it by default."""
     return {doc["type"]: doc["url"] for doc in load_artifacts().profiles()}
+
+
+@functools.lru_cache(maxsize=16)
+def _default_profile(kind: str) -> tuple[str | None, CompiledProfile | None]:
+    url = profile_urls().get(kind)
+    return url, compiled_profile(url) if url else None
 
 
 @functools.lru_cache(maxsize=16)
@@ -47,8 +57,11 @@ def compiled_profile(url: str) -> CompiledProfile | None:
 def validate_resource(resource: Mapping[str, Any], profile: str | None = None) -> list[Issue]:
     """Every issue of `resource` against the R4B models and its MSIX profile (or `profile`)."""
     kind = resource.get("resourceType")
-    url = profile or (profile_urls().get(kind) if isinstance(kind, str) else None)
-    compiled = compiled_profile(url) if url else None
+    if not profile and isinstance(kind, str):
+        url, compiled = _default_profile(kind)
+    else:
+        url = profile or None
+        compiled = compiled_profile(url) if url else None
     if compiled is None or compiled.resource_type != kind or not isinstance(kind, str):
         issues = validate_structure(resource)
         if any(
@@ -57,9 +70,16 @@ def validate_resource(resource: Mapping[str, Any], profile: str | None = None) -
             return issues
         why = f"profile {url} is not published for {kind}" if url else f"no profile for {kind}"
         return [*issues, error(IssueCode.NOT_SUPPORTED, why, "profile", RULE_PROFILE)]
-    # One walk finds nulls (the structural layer's rule) and ele-1's empty elements together.
+    memo = compiled.shapes
+    key, recalled = _recall(memo, resource)
+    # One walk finds nulls (the structural layer's rule) and ele-1's empty elements together;
+    # the shape tells whether there are any, else orjson's output does.
+    if recalled is None:
+        empties = list(empty_elements(resource, kind)) if _may_hold_empty(resource) else []
+    else:
+        empties = list(empty_elements(resource, kind)) if recalled.holds_empty else []
     issues = []
-    for path, is_null in empty_elements(resource, kind):
+    for path, is_null in empties:
         if is_null:
             issues.append(null_issue(path))
         elif compiled.checks_ele_1:
@@ -68,17 +88,49 @@ def validate_resource(resource: Mapping[str, Any], profile: str | None = None) -
     issues = model_issues(kind, resource, issues)
     found: list[Issue] = []
     _declared_profiles(resource, compiled, found)
-    _check_node(resource, compiled.root, kind, found)
-    for issue in found:
+    if recalled is None:
+        walked: list[Issue] = []
+        _check_node(resource, compiled.root, kind, walked)
+        # Each issue once, as the merge below would keep it.
+        recalled = Recalled(tuple(dict.fromkeys(walked)), bool(empties))
+        if key is not None:
+            memo.put(key, recalled)
+    if not issues and not found:
+        return list(recalled.issues)
+    for issue in (*found, *recalled.issues):
         if issue not in issues:
             issues.append(issue)
     return issues
 
 
+def _recall(memo: ShapeMemo, resource: Mapping[str, Any]) -> tuple[Any, Recalled | None]:
+    """The shape of `resource` (None if it has none) and what it gave before (None if new)."""
+    try:
+        key = memo.key(resource)
+        return key, memo.get(key) if key is not None else None
+    except Exception:  # malformed input (an unhashable value...): the walk meets it as before
+        return None, None
+
+
+def _may_hold_empty(resource: Mapping[str, Any]) -> bool:
+    """False only when `resource` has no `null`, `{}` or `[]` anywhere (`empty_elements` is empty).
+
+    orjson writes every dict and list (subclasses included) in compact form, so such a value
+    always leaves one of the tokens in its output; a token inside a string only costs the walk.
+    """
+    try:
+        text = orjson.dumps(resource)
+    except TypeError:  # not JSON-serialisable by orjson (JSONEncodeError is a TypeError)
+        return True
+    return b"null" in text or b"{}" in text or b"[]" in text
+
+
 def _declared_profiles(
     resource: Mapping[str, Any], compiled: CompiledProfile, found: list[Issue]
 ) -> None:
-    declared = resource.get("meta", {}).get("profile", []) if isinstance(resource, dict) else []
+    if not isinstance(resource, dict) or "meta" not in resource:
+        return
+    declared = resource["meta"].get("profile", [])
     for index, url in enumerate(declared if isinstance(declared, list) else []):
         if url != compiled.url and compiled_profile(str(url)) is None:
             message = f"profile {url} is not published here; validated against {compiled.url}"
@@ -131,25 +183,9 @@ def _check_value(value: Any, rule: ElementRule, where: str, found: list[Issue]) 
     if value is None:
         return  # reported once as a null by the structural layer
     if rule.has_value_rules:
-        _check_value_rules(value, rule, where, found)
+        check_value_rules(value, rule, where, found)
     if rule.descends and isinstance(value, dict):
         _check_node(value, rule, where, found)
-
-
-def _check_value_rules(value: Any, rule: ElementRule, where: str, found: list[Issue]) -> None:
-    if rule.fixed is not None and value != rule.fixed:
-        message = f"must be exactly {rule.fixed!r}"
-        found.append(error(IssueCode.VALUE, message, where, RULE_VALUE))
-    if rule.pattern is not None and not _matches_pattern(value, rule.pattern):
-        message = f"must contain {rule.pattern!r}"
-        found.append(error(IssueCode.VALUE, message, where, RULE_VALUE))
-    if rule.max_length is not None and isinstance(value, str) and len(value) > rule.max_length:
-        message = f"at most {rule.max_length} characters (found {len(value)})"
-        found.append(error(IssueCode.TOO_LONG, message, where, RULE_VALUE))
-    if rule.binding is not None and rule.binding.codes is not None:
-        _check_binding(value, rule.binding, where, found)
-    if rule.target_types is not None and isinstance(value, Mapping):
-        _check_reference(value, rule.target_types, where, found)
 
 
 def _check_invariants(
@@ -160,75 +196,6 @@ def _check_invariants(
             invariant.severity, IssueCode.INVARIANT, invariant.human, location, invariant.key
         )
         found.append(issue)
-
-
-def _check_binding(value: Any, binding: Binding, where: str, found: list[Issue]) -> None:
-    if binding.strength not in ("required", "extensible"):
-        return
-    assert binding.codes is not None
-    report = error if binding.strength == "required" else warning
-    suffix = f"is not in ValueSet {binding.value_set} ({binding.strength} binding)"
-    if isinstance(value, str):
-        if value not in binding.code_only:
-            found.append(report(IssueCode.CODE_INVALID, f"{value!r} {suffix}", where, RULE_BINDING))
-        return
-    if not isinstance(value, Mapping):
-        return
-    if "coding" not in value and "code" in value:  # a Coding
-        pair = (str(value.get("system", "")), str(value["code"]))
-        if pair not in binding.codes:
-            found.append(
-                report(IssueCode.CODE_INVALID, f"{_show(pair)} {suffix}", where, RULE_BINDING)
-            )
-        return
-    codings = [item for item in value.get("coding", []) if isinstance(item, Mapping)]
-    pairs = [(str(item.get("system", "")), str(item.get("code", ""))) for item in codings]
-    if any(pair in binding.codes for pair in pairs):
-        return
-    if not pairs:
-        found.append(
-            report(IssueCode.CODE_INVALID, f"no coding; one {suffix}", where, RULE_BINDING)
-        )
-    for index, pair in enumerate(pairs):
-        message = f"{_show(pair)} {suffix}"
-        found.append(
-            report(IssueCode.CODE_INVALID, message, f"{where}.coding[{index}]", RULE_BINDING)
-        )
-
-
-def _check_reference(
-    value: Mapping[str, Any], allowed: frozenset[str], where: str, found: list[Issue]
-) -> None:
-    expected = " or ".join(sorted(allowed))
-    declared = value.get("type")
-    if isinstance(declared, str) and declared not in allowed:
-        message = f"a reference to {declared}; expected {expected}"
-        found.append(error(IssueCode.VALUE, message, f"{where}.type", RULE_REFERENCE))
-    reference = value.get("reference")
-    if not isinstance(reference, str) or reference.startswith(("#", "urn:")):
-        return  # contained and bundle-local references are resolved by their container
-    parts = reference.split("/_history/")[0].split("/")
-    target = parts[-2] if len(parts) >= 2 else ""
-    if target not in allowed:
-        message = f"{reference!r} does not reference a {expected}"
-        found.append(error(IssueCode.VALUE, message, f"{where}.reference", RULE_REFERENCE))
-
-
-def _matches_pattern(value: Any, pattern: Any) -> bool:
-    if isinstance(pattern, Mapping):
-        return isinstance(value, Mapping) and all(
-            name in value and _matches_pattern(value[name], item) for name, item in pattern.items()
-        )
-    if isinstance(pattern, list):
-        return isinstance(value, list) and all(
-            any(_matches_pattern(candidate, item) for candidate in value) for item in pattern
-        )
-    return bool(value == pattern)
-
-
-def _show(pair: tuple[str, str]) -> str:
-    system, code = pair
-    return f"{system}|{code}" if system else repr(code)
 
 
 def _information(message: str, location: str, rule: str) -> Issue:

@@ -19,9 +19,9 @@ from hub.fhir import (
     student_id_system,
     validate_resource,
 )
-from hub.fhir._invariants import Invariant
+from hub.fhir._invariants import Invariant, InvariantGroup, empty_elements
 from hub.fhir._rules import ElementRule, index_rule
-from hub.fhir.profile_validation import _check_node
+from hub.fhir.profile_validation import _check_node, _may_hold_empty
 from hub.model import Condition, Immunization
 
 MSIX_ID = "100000000017"
@@ -247,3 +247,48 @@ def test_a_value_comparing_expression_is_keyed_on_real_values() -> None:
     invariant = Invariant("t-2", Severity.ERROR, "t", "family = given.first()", "HumanName")
     assert invariant.holds({"family": "A", "given": ["A"]}) is True
     assert invariant.holds({"family": "A", "given": ["B"]}) is False
+
+
+def test_an_empty_object_and_an_empty_array_are_not_one_cache_entry() -> None:
+    # An empty object is an element (it exists); an empty array is no element at all.
+    invariant = Invariant("t-3", Severity.ERROR, "t", "value.empty() or system.exists()", "Patient")
+    group = InvariantGroup((invariant,))
+    assert group.failing({"system": {}, "value": "1"}) == ()
+    assert group.failing({"system": [], "value": "1"}) == (invariant,)
+    assert invariant.evaluate({"system": [], "value": "1"}) is False
+
+
+def test_an_invariant_group_evaluates_a_node_it_cannot_key_rather_than_fail() -> None:
+    invariant = Invariant("t-4", Severity.ERROR, "t", "value.empty() or system.exists()", "Patient")
+    group = InvariantGroup((invariant,))
+    for node in ({1: "x", "value": "1"}, {"system": {"a"}, "value": "1"}):
+        fresh = tuple(member for member in group.invariants if not member.evaluate(node))
+        assert group.failing(node) == fresh
+
+
+def _with_a_name_that_is_no_string() -> dict[Any, Any]:
+    resource: dict[Any, Any] = _patient()
+    resource[1] = {}
+    return resource
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        _patient(),
+        _patient(name=[{}]),
+        _patient(name=[{"family": "A", "given": []}]),
+        _patient(gender=None),
+        _patient(name=[{"family": "null {} []"}]),  # the tokens inside a string
+        _patient(multipleBirthInteger=float("nan")),
+        _patient(name=({"family": "A", "given": ()},)),  # tuples: no elements to the walk
+        _patient(extension=[{"url": "x", "valueInteger": 2**70}]),  # orjson cannot write it
+        _with_a_name_that_is_no_string(),
+    ],
+)
+def test_the_empty_element_precheck_never_skips_what_the_walk_finds(
+    resource: dict[Any, Any],
+) -> None:
+    if any(empty_elements(resource, "Patient")):
+        assert _may_hold_empty(resource)
+    assert _may_hold_empty(_patient()) is False
