@@ -105,7 +105,11 @@ def _check_binding(value: Any, binding: Binding, where: str, found: list[Issue])
                 report(IssueCode.CODE_INVALID, f"{_show(pair)} {suffix}", where, RULE_BINDING)
             )
         return
-    codings = [item for item in value.get("coding", []) if isinstance(item, Mapping)]
+    coding = value.get("coding", [])
+    # A `coding` that is not a list is the structural layer's error; no code can be read here.
+    codings = (
+        [item for item in coding if isinstance(item, Mapping)] if isinstance(coding, list) else []
+    )
     pairs = [(str(item.get("system", "")), str(item.get("code", ""))) for item in codings]
     if any(pair in binding.codes for pair in pairs):
         return

@@ -128,9 +128,10 @@ def _may_hold_empty(resource: Mapping[str, Any]) -> bool:
 def _declared_profiles(
     resource: Mapping[str, Any], compiled: CompiledProfile, found: list[Issue]
 ) -> None:
-    if not isinstance(resource, dict) or "meta" not in resource:
-        return
-    declared = resource["meta"].get("profile", [])
+    meta = resource.get("meta") if isinstance(resource, dict) else None
+    if not isinstance(meta, Mapping):
+        return  # absent, or not an object: the structural layer reports the latter
+    declared = meta.get("profile", [])
     for index, url in enumerate(declared if isinstance(declared, list) else []):
         if url != compiled.url and compiled_profile(str(url)) is None:
             message = f"profile {url} is not published here; validated against {compiled.url}"

@@ -292,3 +292,32 @@ def test_the_empty_element_precheck_never_skips_what_the_walk_finds(
     if any(empty_elements(resource, "Patient")):
         assert _may_hold_empty(resource)
     assert _may_hold_empty(_patient()) is False
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        _patient(meta=None),
+        _patient(meta="not an object"),
+        _immunization(vaccineCode={"coding": None}),
+        _immunization(vaccineCode={"coding": 7}),
+        _condition(category=[{"coding": "problem-list-item"}]),
+    ],
+    ids=["meta-null", "meta-string", "coding-null", "coding-number", "coding-string"],
+)
+def test_malformed_json_gets_located_issues_never_an_exception(resource: dict[str, Any]) -> None:
+    """Each of these raised from inside the profile layer before: a write or $validate of one
+    of them answered 500 instead of listing what is wrong."""
+    issues = validate_resource(resource)
+    assert any(issue.is_error and issue.location for issue in issues)
+
+
+def test_no_random_variant_makes_validation_raise() -> None:
+    import json
+    import random
+
+    from tests.unit.fhir.resource_variants import variants
+
+    for kind in ("Patient", "Immunization", "Condition"):
+        for resource in variants(kind, random.Random(7), 400):
+            validate_resource(json.loads(json.dumps(resource, default=str)))  # raises = fails
