@@ -28,6 +28,7 @@ import fcntl
 import functools
 import importlib
 import itertools
+import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -246,6 +247,21 @@ class Engine:
         if planned is None:
             return int(self.db[collection].count_documents(query))
         return planned.count()
+
+    def count_ids_starting(self, collection: str, prefix: str) -> int:
+        """How many documents have a string `_id` starting with `prefix`, on the store thread.
+
+        On the embedded engine a range over the table's keys: no query index is built (for a
+        collection of millions of documents that index alone takes gigabytes).
+        """
+        if not self.embedded:
+            pattern = "^" + re.escape(prefix)
+            return int(self.db[collection].count_documents({"_id": {"$regex": pattern}}))
+        store: Any = self.db._store[collection]
+        table = store._documents
+        low = table.encode_key(prefix)
+        query = f"SELECT COUNT(*) FROM {table._table_name} WHERE _id >= ? AND _id < ?"  # noqa: S608
+        return int(store._connection.execute(query, (low, low + "\U0010ffff")).fetchone()[0])
 
     def replace_many(
         self,

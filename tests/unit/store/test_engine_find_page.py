@@ -83,3 +83,24 @@ def test_find_page_sees_writes_made_since_the_last_query(store: Store) -> None:
         return [doc["_id"] for doc in engine.find_page("paging", {"kind": "Patient"})]
 
     assert store.call(check) == ["a"]
+
+
+def test_count_ids_starting_counts_by_key_range_only(store: Store) -> None:
+    def count() -> tuple[int, int, int]:
+        engine = store.engine
+        engine.db["paging"].insert_many(
+            [
+                {"_id": "Immunization/1"},
+                {"_id": "Immunization/2ü"},
+                {"_id": "ImmunizationX/3"},
+                {"_id": "Condition/1"},
+                {"_id": 7},
+            ]
+        )
+        return (
+            engine.count_ids_starting("paging", "Immunization/"),
+            engine.count_ids_starting("paging", "Condition/"),
+            engine.count_ids_starting("paging", "Patient/"),
+        )
+
+    assert store.call(count) == (2, 1, 0)
