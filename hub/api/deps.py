@@ -28,21 +28,26 @@ _bearer = HTTPBearer(
 )
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are `async def`, even the trivial ones: FastAPI runs a plain `def` dependency in
+# its thread pool, two thread hops per request for reading an attribute.
+
+
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return cast(Store, request.app.state.store)
 
 
-def get_replay_cache(request: Request) -> ReplayCache:
+async def get_replay_cache(request: Request) -> ReplayCache:
     """Client-assertion replay cache: the store's, shared by every process (unless a test set one).
 
     Its methods run on the store thread: call them inside `store.run`.
     """
     cache = getattr(request.app.state, "replay_cache", None)
-    return cast(ReplayCache, cache if cache is not None else get_store(request).assertions)
+    store = cast(Store, request.app.state.store)
+    return cast(ReplayCache, cache if cache is not None else store.assertions)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
