@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -170,7 +171,10 @@ def test_a_claimed_notice_is_not_claimed_twice_until_its_lease_runs_out(
 
 
 def test_housekeeping_escalates_waiting_items_and_sends_their_notices(
-    store: Store, settings: Settings, merge_item: tuple[dict[str, Any], list[dict[str, Any]]]
+    store: Store,
+    settings: Settings,
+    merge_item: tuple[dict[str, Any], list[dict[str, Any]]],
+    run_async: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
     """The app's background rounds, run for real on a short interval with the clock a month
     on: the item moves up one level and both waiting notices go out through SMTP."""
@@ -188,7 +192,7 @@ def test_housekeeping_escalates_waiting_items_and_sends_their_notices(
         sending = settings.model_copy(
             update={"smtp_host": "127.0.0.1", "smtp_port": sink.port, "housekeeping_minutes": 0.002}
         )
-        asyncio.run(run_rounds(sending))
+        run_async(run_rounds(sending))  # on its own thread: see the fixture
 
     assert store.call(store.worklist.get, item["_id"])["level"] == "region"
     assert sorted(message["To"] for message in sink.received) == [
