@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 
 FAMILIES = (
     "García", "Hernández", "López", "Martínez", "González", "Pérez", "Rodríguez", "Sánchez",
