@@ -16,10 +16,13 @@ The flow for one incoming state record (DOMAIN.md §6, DESIGN.md §2 identity st
    provenance per field) and consolidated lists from its linked records (survivorship.py).
 
 `train(profiles)` re-estimates m, u and the prior from unlabelled records (`msix identity
-train`); `InMemoryLinker` runs the whole loop in memory for the bench and tests.
+train`); `InMemoryLinker` runs the whole loop in memory for the bench and tests, scoring each
+record against all its candidate records at once with a `CandidateScreen` (screen.py: interned
+value codes, memoized levels; the same scores `decide` would compute pair by pair).
+docs/identity.md describes the rules and the measured figures.
 """
 
-from hub.identity.blocking import blocking_keys, child_keys
+from hub.identity.blocking import blocking_keys, child_keys, name_year_keys
 from hub.identity.comparisons import (
     LEVEL_KINDS,
     Comparison,
@@ -97,6 +100,7 @@ __all__ = [
     "load_comparisons",
     "load_model",
     "load_weights",
+    "name_year_keys",
     "parse_comparisons",
     "parse_weights",
     "summarise_identity",

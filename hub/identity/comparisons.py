@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,8 +33,11 @@ _TEXT_FIELDS: Final = {
 }  # fmt: skip
 _SET_FIELDS: Final = {
     "ids", "first_canon", "given_canon", "first_mph", "surname_tokens", "surname_keys",
-    "surname_mph", "parent_names", "parent_firsts", "parent_contacts",
+    "surname_mph", "parent_firsts", "parent_contacts",
 }  # fmt: skip
+_FROZENSET_FIELDS: Final = {
+    field.name for field in dataclasses.fields(Profile) if str(field.type).startswith("frozenset")
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,22 +49,31 @@ class LevelKind:
     optional: frozenset[str] = frozenset()
     field_kinds: frozenset[str] = frozenset()  # which Profile fields `field` may name
     doc: str = ""
+    reads: tuple[str, ...] = ()  # Profile fields read besides `field` / `fields`
 
 
 def _empty(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, tuple | frozenset) and not value)
 
 
+# Level tests run for every candidate pair (hundreds of millions at a million children), so each
+# is a small closure over `attrgetter` that reads only what it needs; Profile keeps empty text and
+# empty token sets as None or empty, so falsiness is emptiness for them.
+def _emptiness(field: str) -> Callable[[Profile], bool]:
+    get = attrgetter(field)
+    if field in _TEXT_FIELDS or field in _SET_FIELDS:
+        return lambda p: not get(p)
+    return lambda p: _empty(get(p))
+
+
 def _null(params: Mapping[str, Any]) -> Test:
-    fields = tuple(params["fields"])
-    if len(fields) == 1:
-        only = fields[0]
-        return lambda a, b: _empty(getattr(a, only)) or _empty(getattr(b, only))
+    empties = tuple(_emptiness(f) for f in params["fields"])
+    if len(empties) == 1:
+        only = empties[0]
+        return lambda a, b: only(a) or only(b)
     if params.get("when", "any") == "all":
-        return lambda a, b: (
-            all(_empty(getattr(a, f)) for f in fields) or all(_empty(getattr(b, f)) for f in fields)
-        )
-    return lambda a, b: any(_empty(getattr(a, f)) or _empty(getattr(b, f)) for f in fields)
+        return lambda a, b: all(e(a) for e in empties) or all(e(b) for e in empties)
+    return lambda a, b: any(e(a) or e(b) for e in empties)
 
 
 def _else(params: Mapping[str, Any]) -> Test:
@@ -68,48 +81,61 @@ def _else(params: Mapping[str, Any]) -> Test:
 
 
 def _exact(params: Mapping[str, Any]) -> Test:
-    field = params["field"]
+    get = attrgetter(params["field"])
 
     def test(a: Profile, b: Profile) -> bool:
-        left = getattr(a, field)
-        return left is not None and left == getattr(b, field)
+        left = get(a)
+        return left is not None and left == get(b)
 
     return test
 
 
 def _overlap(params: Mapping[str, Any]) -> Test:
-    field = params["field"]
-    return lambda a, b: not frozenset(getattr(a, field)).isdisjoint(getattr(b, field))
+    field, least = params["field"], int(params.get("min_shared", 1))
+    get = attrgetter(field)
+    if least > 1:
+        return lambda a, b: len(frozenset(get(a)).intersection(get(b))) >= least
+    if field in _FROZENSET_FIELDS:
+        return lambda a, b: not get(a).isdisjoint(get(b))
+    return lambda a, b: not frozenset(get(a)).isdisjoint(get(b))
+
+
+def _present(params: Mapping[str, Any]) -> Test:
+    empty = _emptiness(params["field"])
+    return lambda a, b: not empty(a) and not empty(b)
 
 
 def _jaro_winkler(params: Mapping[str, Any]) -> Test:
-    field, threshold = params["field"], float(params["threshold"])
+    get, threshold = attrgetter(params["field"]), float(params["threshold"])
+    similarity = JaroWinkler.similarity
 
     def test(a: Profile, b: Profile) -> bool:
-        left, right = getattr(a, field), getattr(b, field)
-        return bool(left and right) and JaroWinkler.similarity(left, right) >= threshold
+        left, right = get(a), get(b)
+        return bool(left and right) and similarity(left, right) >= threshold
 
     return test
 
 
 def _jaro_winkler_tokens(params: Mapping[str, Any]) -> Test:
-    field, threshold = params["field"], float(params["threshold"])
+    get, threshold = attrgetter(params["field"]), float(params["threshold"])
+    similarity = JaroWinkler.similarity
 
     def test(a: Profile, b: Profile) -> bool:
-        return any(
-            JaroWinkler.similarity(left, right) >= threshold
-            for left in getattr(a, field)
-            for right in getattr(b, field)
-        )
+        rights = get(b)
+        for left in get(a):
+            for right in rights:
+                if similarity(left, right) >= threshold:
+                    return True
+        return False
 
     return test
 
 
 def _initial(params: Mapping[str, Any]) -> Test:
-    field = params["field"]
+    get = attrgetter(params["field"])
 
     def test(a: Profile, b: Profile) -> bool:
-        left, right = getattr(a, field), getattr(b, field)
+        left, right = get(a), get(b)
         if not left or not right or (len(left) > 1 and len(right) > 1):
             return False
         return bool(left[0] == right[0])
@@ -118,18 +144,15 @@ def _initial(params: Mapping[str, Any]) -> Test:
 
 
 def _equal_value(params: Mapping[str, Any]) -> Test:
-    field, value = params["field"], params["value"]
-    return lambda a, b: getattr(a, field) == value and getattr(b, field) == value
+    get, value = attrgetter(params["field"]), params["value"]
+    return lambda a, b: get(a) == value and get(b) == value
 
 
 def _dates(test: Callable[[date, date], bool]) -> Callable[[Mapping[str, Any]], Test]:
     def build(params: Mapping[str, Any]) -> Test:
         def compare(a: Profile, b: Profile) -> bool:
-            return (
-                a.birth_date is not None
-                and b.birth_date is not None
-                and test(a.birth_date, b.birth_date)
-            )
+            left, right = a.birth_date, b.birth_date
+            return left is not None and right is not None and test(left, right)
 
         return compare
 
@@ -141,19 +164,27 @@ def date_swapped(a: date, b: date) -> bool:
     return a.year == b.year and a.month == b.day and a.day == b.month and a != b
 
 
+def _digits_differing(left: int, right: int) -> int:
+    count = 0
+    while left or right:
+        count += left % 10 != right % 10
+        left, right = left // 10, right // 10
+    return count
+
+
+@functools.lru_cache(maxsize=262_144)  # date pairs repeat: birth dates are few, pairs blocked
 def date_one_digit(a: date, b: date) -> bool:
     """One digit of YYYYMMDD differs, or one part is off by one (the 9th vs the 10th)."""
-    left, right = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
-    if sum(x != y for x, y in zip(left, right, strict=True)) == 1:
+    parts = ((a.year, b.year), (a.month, b.month), (a.day, b.day))
+    if sum(_digits_differing(x, y) for x, y in parts) == 1:
         return True
-    parts = [(a.year, b.year), (a.month, b.month), (a.day, b.day)]
     differing = [abs(x - y) for x, y in parts if x != y]
     return differing == [1]
 
 
 def date_year_digit_swap(a: date, b: date) -> bool:
     """Two adjacent digits of the year transposed (2013 vs 2031), month and day equal."""
-    if (a.month, a.day) != (b.month, b.day) or a.year == b.year:
+    if a.month != b.month or a.day != b.day or a.year == b.year:
         return False
     left, right = f"{a.year:04d}", f"{b.year:04d}"
     at = [i for i in range(4) if left[i] != right[i]]
@@ -167,7 +198,7 @@ def date_year_digit_swap(a: date, b: date) -> bool:
 
 def _within_days(params: Mapping[str, Any]) -> Test:
     days = int(params["days"])
-    return _dates(lambda a, b: abs((a - b).days) <= days)(params)
+    return _dates(lambda a, b: abs(a.toordinal() - b.toordinal()) <= days)(params)
 
 
 def _same_state_other_id(params: Mapping[str, Any]) -> Test:
@@ -185,6 +216,7 @@ def _same_state_other_id(params: Mapping[str, Any]) -> Test:
 
 _TEXT: Final = frozenset({"text"})
 _SET: Final = frozenset({"set"})
+_BIRTH_DATE: Final = ("birth_date",)
 LEVEL_KINDS: Final[Mapping[str, LevelKind]] = {
     "null": LevelKind(
         _null, frozenset({"fields"}), frozenset({"when"}), doc="a field missing (any or all)"
@@ -200,7 +232,18 @@ LEVEL_KINDS: Final[Mapping[str, LevelKind]] = {
         field_kinds=_SET,
         doc="some pair of tokens with JW ≥ threshold",
     ),
-    "overlap": LevelKind(_overlap, frozenset({"field"}), field_kinds=_SET, doc="a shared token"),
+    "overlap": LevelKind(
+        _overlap,
+        frozenset({"field"}),
+        frozenset({"min_shared"}),
+        field_kinds=_SET,
+        doc="at least `min_shared` (default 1) shared tokens",
+    ),
+    "present": LevelKind(
+        _present,
+        frozenset({"field"}),
+        doc="both sides hold a value (placed after the agreeing levels: the values differ)",
+    ),
     "nickname": LevelKind(
         _overlap, frozenset({"field"}), field_kinds=_SET, doc="nickname-equivalent given names"
     ),
@@ -213,15 +256,23 @@ LEVEL_KINDS: Final[Mapping[str, LevelKind]] = {
     "equal_value": LevelKind(
         _equal_value, frozenset({"field", "value"}), doc="both sides hold this value"
     ),
-    "date_exact": LevelKind(_dates(lambda a, b: a == b), doc="same birth date"),
-    "date_swapped": LevelKind(_dates(date_swapped), doc="day and month transposed"),
-    "date_one_digit": LevelKind(_dates(date_one_digit), doc="one digit or part off by one"),
-    "date_year_digit_swap": LevelKind(
-        _dates(date_year_digit_swap), doc="adjacent year digits transposed"
+    "date_exact": LevelKind(_dates(lambda a, b: a == b), doc="same birth date", reads=_BIRTH_DATE),
+    "date_swapped": LevelKind(
+        _dates(date_swapped), doc="day and month transposed", reads=_BIRTH_DATE
     ),
-    "date_within_days": LevelKind(_within_days, frozenset({"days"}), doc="dates N days apart"),
+    "date_one_digit": LevelKind(
+        _dates(date_one_digit), doc="one digit or part off by one", reads=_BIRTH_DATE
+    ),
+    "date_year_digit_swap": LevelKind(
+        _dates(date_year_digit_swap), doc="adjacent year digits transposed", reads=_BIRTH_DATE
+    ),
+    "date_within_days": LevelKind(
+        _within_days, frozenset({"days"}), doc="dates N days apart", reads=_BIRTH_DATE
+    ),
     "same_state_other_id": LevelKind(
-        _same_state_other_id, doc="one state, two different state student ids"
+        _same_state_other_id,
+        doc="one state, two different state student ids",
+        reads=("state", "state_student_id"),
     ),
 }
 _NULL_KINDS: Final = frozenset({"null"})
@@ -233,6 +284,7 @@ class Level:
     kind: str
     test: Test
     fixed: tuple[float, float] | None  # (m, u) not learned by training
+    fields: tuple[str, ...] = ()  # the Profile fields the test reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +305,11 @@ class Comparison:
     @property
     def level_names(self) -> tuple[str, ...]:
         return tuple(level.name for level in self.levels)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every Profile field the levels read: the pair's level is a function of these alone."""
+        return tuple(sorted({field for level in self.levels for field in level.fields}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +342,11 @@ def _field_issues(kind: LevelKind, level: Mapping[str, Any], where: str) -> list
             issues.append(error(IssueCode.VALUE, f"field {name!r} is not a text field", where))
         elif kind.field_kinds == _SET and name not in _SET_FIELDS:
             issues.append(error(IssueCode.VALUE, f"field {name!r} is not a token set", where))
+    least = level.get("min_shared", 1)
+    if not isinstance(least, int) or isinstance(least, bool) or least < 1:
+        issues.append(
+            error(IssueCode.VALUE, f"min_shared {least!r} is not a whole number >= 1", where)
+        )
     threshold = level.get("threshold")
     if threshold is not None and not (
         isinstance(threshold, int | float) and 0.0 < float(threshold) <= 1.0
@@ -332,7 +394,8 @@ def _level(raw: object, where: str, issues: list[Issue]) -> Level | None:
     fixed = _fixed(raw, where, issues)
     if len(issues) > found:
         return None
-    return Level(str(name), str(kind_name), kind.build(raw), fixed)
+    fields = [*raw.get("fields", ()), *([raw["field"]] if "field" in raw else ()), *kind.reads]
+    return Level(str(name), str(kind_name), kind.build(raw), fixed, tuple(dict.fromkeys(fields)))
 
 
 def _comparison(raw: object, where: str, issues: list[Issue]) -> Comparison | None:

@@ -5,14 +5,21 @@ best pair: a state record is one independent sighting of the child, and a new si
 agree with one of them, not with their blend (two states may both be right about different
 fields). Guards then cap the zone at review, never raise it:
 
-- `twin_or_sibling`: given names differ (or share only a token, María vs María Guadalupe) while
-  the record or the child is flagged as a multiple birth, or another candidate child shares the
-  birth date and a surname with a differing given name (a known brother or sister); or given
-  names differ outright while birth date and a surname agree (the sibling signature, DOMAIN §6);
+- `twin_or_sibling`: given names differ (or share only a token, María vs María Guadalupe, or
+  the middle names disagree: twins María Daniela and Daniela Guadalupe both answer to Daniela)
+  while the record or the child is flagged as a multiple birth, or another candidate child
+  shares the birth date and a surname with a differing given name (a known brother or sister);
+  or given names differ outright while birth date and a surname agree (the sibling signature,
+  DOMAIN §6);
 - `same_state_conflict`: the child already holds an active record of the same state under
   another state student id (one-to-one per source);
 - `placeholder`: either side's given name is a placeholder (BABY BOY, TWIN A...);
 - `ambiguous`: more than one child reaches the link zone.
+
+Only candidates that reach the review band are scored to the end and shown: a pair is dropped as
+soon as its best reachable total falls below the review threshold (`MatchModel.score_at_least`),
+since at a million children most candidates of a record are strangers who share a name or a
+birth date. A record none of whose candidates reaches the band is a new child with no candidates.
 
 Every decision carries its explanation: per comparison the level and weight, the total and the
 guards that fired, as plain JSON for the worklist screen and the audit trail.
@@ -34,6 +41,8 @@ GIVEN_AGREE: Final = frozenset({"exact", "nickname", "jaro_winkler_92"})
 # Only a shared given token (María vs María Guadalupe: the same child, or her twin María
 # Fernanda) or a likely typo (Dsvid, Aan): not a sibling's name unless something else says twin.
 GIVEN_PARTIAL: Final = frozenset({"given_name_shared", "metaphone", "jaro_winkler_80"})
+# Twins are often told apart only by the middle name: in a twin context it counts as a given name.
+MIDDLE_DISAGREE: Final = frozenset({"different"})
 BIRTH_DATE_AGREE: Final = frozenset({"exact", "day_month_swapped"})
 SURNAME_DISAGREE: Final = frozenset({"missing", "different"})
 SHOWN_CANDIDATES: Final = 5
@@ -58,10 +67,16 @@ class LinkedRecord:
 
 @dataclass(frozen=True, slots=True)
 class ChildCandidate:
-    """A child found through the blocking keys, with its linked records."""
+    """A child found through the blocking keys, with its linked records.
+
+    `scores`, when the caller already has them (the in-memory linker's `CandidateScreen`), is the
+    incoming record's score against each linked record, None where it is below the review
+    threshold, exactly as `MatchModel.score_at_least` gives them; otherwise `decide` scores.
+    """
 
     msix_id: str
     records: tuple[LinkedRecord, ...]
+    scores: tuple[PairScore | None, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +156,11 @@ class _Levels:
         self.surname_disagree = frozenset(
             i for i, n in enumerate(names["surname"]) if n in SURNAME_DISAGREE
         )
+        middle = by_name.get("middle_name")  # optional: without it the middle-name rule is off
+        self.middle = order.index("middle_name") if middle is not None else -1
+        self.middle_disagree = frozenset(
+            i for i, n in enumerate(middle.level_names if middle else ()) if n in MIDDLE_DISAGREE
+        )
 
 
 _LEVELS: weakref.WeakKeyDictionary[MatchModel, _Levels] = weakref.WeakKeyDictionary()
@@ -153,17 +173,21 @@ def _levels(model: MatchModel) -> _Levels:
     return found
 
 
-def _best(model: MatchModel, profile: Profile, child: ChildCandidate) -> tuple[PairScore, int]:
+def _best(
+    model: MatchModel, profile: Profile, child: ChildCandidate, floor: float
+) -> tuple[PairScore | None, int]:
     best: PairScore | None = None
     at = -1
     for index, linked in enumerate(child.records):
         if not linked.active:
             continue
-        score = model.score(profile, linked.profile)
-        if best is None or score.total > best.total:
+        if child.scores is not None:
+            score = child.scores[index]
+        else:
+            bar = floor if best is None else max(floor, best.total)
+            score = model.score_at_least(profile, linked.profile, bar)
+        if score is not None and (best is None or score.total > best.total):
             best, at = score, index
-    if best is None:
-        return PairScore((), (), float("-inf")), -1
     return best, at
 
 
@@ -183,6 +207,10 @@ def _given_differ(levels: _Levels, score: PairScore) -> bool:
     )
 
 
+def _middle_conflict(levels: _Levels, score: PairScore) -> bool:
+    return levels.middle >= 0 and score.levels[levels.middle] in levels.middle_disagree
+
+
 def _guards(
     levels: _Levels,
     profile: Profile,
@@ -191,7 +219,7 @@ def _guards(
     sibling_elsewhere: bool,
 ) -> tuple[str, ...]:
     fired: list[str] = []
-    partial = score.levels[levels.first] in levels.given_partial
+    partial = score.levels[levels.first] in levels.given_partial or _middle_conflict(levels, score)
     differ = _given_differ(levels, score)
     active = [linked for linked in child.records if linked.active]
     flagged = profile.multiple_birth is True or any(
@@ -218,8 +246,8 @@ def decide(profile: Profile, candidates: Iterable[ChildCandidate], model: MatchM
     levels = _levels(model)
     scored: list[tuple[PairScore, int, ChildCandidate]] = []
     for child in candidates:
-        score, at = _best(model, profile, child)
-        if at >= 0:
+        score, at = _best(model, profile, child, model.zones.review)
+        if score is not None:
             scored.append((score, at, child))
     if not scored:
         return Decision(Zone.NEW, None, None, (), (), model)

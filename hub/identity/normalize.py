@@ -40,6 +40,8 @@ PLACEHOLDER_NAME: Final = re.compile(
     r"infant|unknown|unk|none|nfn|fnu|lnu|nln|no name|noname|test|fc ?\d+|male|female|boy|girl)$"
 )
 PLACEHOLDER_DATES: Final = frozenset({date(1900, 1, 1), date(1901, 1, 1), date(1899, 12, 31)})
+# JSON objects are dicts: checking for dict first skips the slower abstract Mapping check.
+_MAPPINGS: Final = (dict, Mapping)
 _NON_ALNUM: Final = re.compile(r"[^a-z0-9 ]+")
 _SPACES: Final = re.compile(r"\s+")
 
@@ -86,6 +88,11 @@ def canonical_names(token: str) -> frozenset[str]:
 
 def is_placeholder_name(text: str | None) -> bool:
     """BABY BOY, TWIN A, UNKNOWN, FC1...: an intake placeholder, not a name."""
+    return bool(text) and _placeholder(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _placeholder(text: str) -> bool:
     folded = fold(text)
     return bool(folded) and PLACEHOLDER_NAME.match(folded) is not None
 
@@ -100,6 +107,11 @@ def is_placeholder_date(value: date | None) -> bool:
 @functools.lru_cache(maxsize=262_144)
 def _shared(names: frozenset[str]) -> frozenset[str]:
     # Name sets repeat across records: one instance each keeps a million profiles small.
+    return names
+
+
+@functools.lru_cache(maxsize=65_536)
+def _shared_tuple(names: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
@@ -165,8 +177,7 @@ class Profile:
     birth_country: str | None
     birth_state: str | None
     # Per family rather than per name, so tuples: a frozenset costs 200 bytes even when tiny.
-    parent_names: tuple[str, ...]  # "first|surname token" for each parent and surname token
-    parent_firsts: tuple[str, ...]
+    parent_firsts: tuple[str, ...]  # each parent's first given name
     parent_contacts: tuple[str, ...]  # phones and e-mails
     placeholder_name: bool
     placeholder_date: bool
@@ -178,15 +189,22 @@ def _identity_dict(identity: Identity | Mapping[str, Any]) -> Mapping[str, Any]:
     return identity
 
 
-def _as_date(value: object) -> date | None:
+def _as_date(value: object) -> tuple[date | None, int | None]:
+    """The date and its year (one shared object each: a million profiles hold few dates)."""
     if isinstance(value, date):
-        return value
+        return value, value.year
     if isinstance(value, str) and value:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+        return _parse_date(value[:10])
+    return None, None
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse_date(text: str) -> tuple[date | None, int | None]:
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        return None, None
+    return parsed, parsed.year
 
 
 def _effective_first(given: tuple[str, ...]) -> str | None:
@@ -196,15 +214,17 @@ def _effective_first(given: tuple[str, ...]) -> str | None:
     return given[0] if given else None
 
 
-def _given(first_name: str | None, middle_name: str | None, placeholder: bool) -> dict[str, Any]:
-    if placeholder:
-        return {
-            "first": None,
-            "first_full": None,
-            "first_canon": frozenset(),
-            "given_canon": frozenset(),
-            "first_mph": frozenset(),
-        }
+_NO_GIVEN: Final[dict[str, Any]] = {
+    "first": None,
+    "first_full": None,
+    "first_canon": frozenset(),
+    "given_canon": frozenset(),
+    "first_mph": frozenset(),
+}
+
+
+@functools.lru_cache(maxsize=262_144)  # given names repeat: one normalisation per distinct pair
+def _given(first_name: str | None, middle_name: str | None) -> dict[str, Any]:
     first_tokens, middle_tokens = _tokens(first_name), _tokens(middle_name)
     full = " ".join(first_tokens)
     effective = _effective_first(first_tokens + middle_tokens)
@@ -223,34 +243,37 @@ def _given(first_name: str | None, middle_name: str | None, placeholder: bool) -
     }
 
 
-def _parents(parents: object) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    names: set[str] = set()
+def _parents(parents: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
     firsts: set[str] = set()
     contacts: set[str] = set()
     for parent in parents if isinstance(parents, list) else ():
-        if not isinstance(parent, Mapping):
+        if not isinstance(parent, _MAPPINGS):
             continue
-        first = _tokens(parent.get("first_name"))
-        tokens, _ = surname_keys(parent.get("last_name"))
-        if first and not is_placeholder_name(parent.get("first_name")):
+        first_name = parent.get("first_name")
+        first = _tokens(first_name)
+        if first and not is_placeholder_name(first_name):
             firsts.add(first[0])
-            names.update(_intern(f"{first[0]}|{token}") for token in tokens)
         for contact in (parent.get("phone"), parent.get("email")):
             if contact:
                 contacts.add(_intern(str(contact).strip().lower()))
-    return tuple(sorted(names)), tuple(sorted(firsts)), tuple(sorted(contacts))
+    return _shared_tuple(tuple(sorted(firsts))), tuple(sorted(contacts))
 
 
 def _ids(state: str | None, state_student_id: str | None, alternates: object) -> tuple[str, ...]:
     ids = {f"{state}:{state_student_id}"} if state and state_student_id else set()
     for alternate in alternates if isinstance(alternates, list) else ():
-        if isinstance(alternate, Mapping) and alternate.get("state") and alternate.get("value"):
+        if isinstance(alternate, _MAPPINGS) and alternate.get("state") and alternate.get("value"):
             ids.add(f"{alternate['state']}:{alternate['value']}")
     return tuple(sorted(ids))
 
 
 def _text(value: object) -> str | None:
-    folded = fold(value) if isinstance(value, str) else ""
+    return _folded_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=65_536)
+def _folded_text(value: str) -> str | None:
+    folded = fold(value)
     return _intern(folded) if folded else None
 
 
@@ -263,18 +286,20 @@ def build_profile(
     """Normalise one state record's identity (an `Identity` or its JSON dict)."""
     data = _identity_dict(identity)
     placeholder_name = is_placeholder_name(data.get("first_name"))
-    given = _given(data.get("first_name"), data.get("middle_name"), placeholder_name)
+    given = (
+        _NO_GIVEN if placeholder_name else _given(data.get("first_name"), data.get("middle_name"))
+    )
     tokens, keys = surname_keys(data.get("last_name_1"), data.get("last_name_2"))
     last_1, _ = surname_keys(data.get("last_name_1"))
     if is_placeholder_name(data.get("last_name_1")):
         tokens, keys, last_1 = (), frozenset(), ()
-    born = _as_date(data.get("birth_date"))
+    born, year = _as_date(data.get("birth_date"))
     placeholder_date = is_placeholder_date(born)
     middle = _tokens(data.get("middle_name"))
-    names, firsts, contacts = _parents(data.get("parents"))
+    firsts, contacts = _parents(data.get("parents"))
     multiple = data.get("multiple_birth")
     return Profile(
-        state=state,
+        state=_intern(state) if state else state,
         state_student_id=state_student_id,
         ids=_ids(state, state_student_id, data.get("alternate_ids")),
         middle=None if placeholder_name or not middle else _intern(" ".join(middle)),
@@ -285,12 +310,11 @@ def build_profile(
         surname_mph=_shared(frozenset(code for key in keys for code in metaphone(key))),
         sex=_text(data.get("sex")),
         birth_date=None if placeholder_date else born,
-        birth_year=born.year if born is not None and born.year > 1901 else None,
+        birth_year=year if year is not None and year > 1901 else None,
         multiple_birth=multiple if isinstance(multiple, bool) else None,
         birth_city=_text(data.get("birth_city")),
         birth_country=_text(data.get("birth_country")),
         birth_state=_text(data.get("birth_state")),
-        parent_names=names,
         parent_firsts=firsts,
         parent_contacts=contacts,
         placeholder_name=placeholder_name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hub.errors import ConfigurationError, Issue, IssueCode, error
-from hub.identity.comparisons import ComparisonSet, load_comparisons
+from hub.identity.comparisons import Comparison, ComparisonSet, load_comparisons
 from hub.identity.normalize import Profile
 
 # m or u of 0 would make a weight infinite: one typo could then veto a match on its own.
@@ -74,6 +74,31 @@ class PairScore:
         return 1.0 / (1.0 + 2.0 ** (-self.total)) if self.total > -60 else 0.0
 
 
+# Slack for the pruning bound: the running total sums in another order than `PairScore.total`.
+_EPSILON: Final = 1e-9
+
+
+class _Plan:
+    """One comparison compiled for scoring: its level tests, weights, place in the pruning order."""
+
+    __slots__ = ("at", "rest", "row", "tests")
+
+    def __init__(self, at: int, comparison: Comparison, row: tuple[float, ...]) -> None:
+        self.at = at
+        self.row = row
+        self.tests = tuple(level.test for level in comparison.levels)
+        self.rest = 0.0  # best weight still reachable after this comparison
+
+
+def _first_true(
+    tests: tuple[Callable[[Profile, Profile], bool], ...], a: Profile, b: Profile
+) -> int:
+    for index, test in enumerate(tests):
+        if test(a, b):
+            return index
+    return len(tests) - 1  # unreachable: the last level is `else`
+
+
 class MatchModel:
     """Comparisons, trained weights and zones, compiled for fast scoring."""
 
@@ -94,22 +119,47 @@ class MatchModel:
                 row.append(LevelWeight(m, u).weight)
             table.append(tuple(row))
         self._table = tuple(table)
-        self._compiled = tuple(
-            (tuple(level.test for level in c.levels), row)
-            for c, row in zip(comparisons.comparisons, self._table, strict=True)
-        )
+        plans = [
+            _Plan(at, comparison, row)
+            for at, (comparison, row) in enumerate(zip(comparisons.comparisons, table, strict=True))
+        ]
+        # Pruning order: the comparisons that can move the total most come first, so a hopeless
+        # pair is abandoned after few of them.
+        plans.sort(key=lambda plan: -(max(plan.row) - min(plan.row)))
+        for index, plan in enumerate(plans):
+            plan.rest = sum(max(later.row) for later in plans[index + 1 :])
+        self._plans = tuple(plans)
+        self._best_total = self.prior_weight + sum(max(row) for row in table)
+
+    @property
+    def level_weights(self) -> tuple[tuple[float, ...], ...]:
+        """Per comparison (in order), the weight of each level (0 for the null level)."""
+        return self._table
 
     def score(self, a: Profile, b: Profile) -> PairScore:
-        levels: list[int] = []
-        weights: list[float] = []
-        for tests, row in self._compiled:
-            index = 0
-            for index, test in enumerate(tests):  # noqa: B007 - the index is the result
-                if test(a, b):
-                    break
-            levels.append(index)
-            weights.append(row[index])
-        return PairScore(tuple(levels), tuple(weights), self.prior_weight + sum(weights))
+        found = self.score_at_least(a, b, float("-inf"))
+        assert found is not None
+        return found
+
+    def score_at_least(self, a: Profile, b: Profile, floor: float) -> PairScore | None:
+        """The pair's score, or None as soon as it can no longer reach `floor`.
+
+        Comparisons run in pruning order; after each, the total so far plus the best weight the
+        remaining comparisons could add is an upper bound, and a pair whose bound falls below
+        `floor` is dropped: most candidates of a record are strangers sharing a name or a date.
+        """
+        if self._best_total < floor:
+            return None
+        levels = [0] * len(self._plans)
+        running = self.prior_weight
+        for plan in self._plans:
+            level = _first_true(plan.tests, a, b)
+            levels[plan.at] = level
+            running += plan.row[level]
+            if running + plan.rest < floor - _EPSILON:
+                return None
+        weights = tuple(row[level] for row, level in zip(self._table, levels, strict=True))
+        return PairScore(tuple(levels), weights, self.prior_weight + sum(weights))
 
     def zone(self, total: float) -> Zone:
         if total >= self.zones.link:

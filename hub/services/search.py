@@ -8,7 +8,8 @@ surname still finds the child. Fields the person leaves empty are the null level
 comparison: no evidence either way.
 
 Partial queries the record keys cannot serve get keys of the same shapes: names without a birth
-date are keyed with every plausible birth year (`sg:` keys), still an indexed `$in` lookup.
+date are keyed with every month of every plausible birth year (`name_year_keys`), still an
+indexed `$in` lookup.
 Children whose blocking keys were never computed (loaded before identity resolution stored
 them) are still reached through their records' birth date, exact or day-month swapped.
 
@@ -33,6 +34,7 @@ from hub.identity import (
     blocking_keys,
     build_profile,
     load_model,
+    name_year_keys,
     summarise_identity,
 )
 from hub.identity.normalize import canonical_names, metaphone, surname_keys
@@ -208,7 +210,7 @@ def search_keys(profile: Profile, *, today: date) -> list[str]:
             if " " not in name
         }
         for year in range(today.year - _OLDEST_AGE, today.year + 1):
-            keys.update(f"sg:{s}:{g}:{year}" for s in surnames for g in givens)
+            keys.update(name_year_keys(surnames, givens, year))
     return sorted(keys)
 
 

@@ -20,6 +20,8 @@ SAME_CHILD: list[tuple[str, dict[str, Any]]] = [
     ("particle dropped", {"last_name_1": "Cruz"}),
     ("surname typo", {"last_name_1": "de la Crus"}),
     ("one digit off", {"birth_date": "2014-03-08"}),
+    ("month one digit off", {"birth_date": "2014-08-07"}),
+    ("month off by one", {"birth_date": "2014-04-07"}),
     ("year off", {"birth_date": "2015-03-07"}),
     (
         "accents and case",
@@ -51,10 +53,22 @@ def test_a_stranger_shares_no_key(profile: MakeProfile) -> None:
     assert not set(blocking_keys(profile())) & set(blocking_keys(stranger))
 
 
+def test_names_and_year_alone_share_no_key(profile: MakeProfile) -> None:
+    # A names-and-year block grows with the population: at a million children "García, José,
+    # 2012" holds hundreds. Records sharing only names and year are not candidates.
+    other_day = profile(birth_date="2014-11-20")
+    assert not set(blocking_keys(profile())) & set(blocking_keys(other_day))
+
+
+def test_a_year_only_birth_date_is_keyed_under_every_month(profile: MakeProfile) -> None:
+    months = {key.rsplit(":", 1)[1] for key in blocking_keys(profile(birth_date="2014-01-01"))}
+    assert months == {f"m{month}" for month in range(1, 13)}
+
+
 def test_placeholder_name_gives_no_given_name_keys(profile: MakeProfile) -> None:
     keys = blocking_keys(profile(first_name="BABY GIRL", middle_name=None))
     assert keys
-    assert not any(key.startswith(("bg:", "sg:", "sm:")) for key in keys)
+    assert not any(key.startswith(("bg:", "sy:", "sm:")) for key in keys)
 
 
 def test_child_keys_are_the_union_of_its_records(profile: MakeProfile) -> None:

@@ -58,21 +58,44 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("multiple_birth", {}, {}, "both_no"),
     ("multiple_birth", {"multiple_birth": True}, {}, "different"),
     ("parents", {"parents": []}, {}, "missing"),
-    ("parents", {}, {}, "name_shared"),
-    ("parents", {"parents": [{**_OTHER_PARENT[0], "phone": "9565550101"}]}, {}, "contact_shared"),
+    ("parents", {}, {}, "both_first_names_shared"),
+    # Parents' surnames are not compared: they are the child's, which `surname` counts already.
+    (
+        "parents",
+        {},
+        {"parents": [{"first_name": "Jorge"}, {"first_name": "Rocio"}]},
+        "both_first_names_shared",
+    ),
     (
         "parents",
         {"parents": [{"first_name": "Jorge", "last_name": "Soto"}]},
         {},
         "first_name_shared",
     ),
+    (
+        "parents",
+        {"parents": [{"first_name": "Jorge"}, {"first_name": "Ana"}]},
+        {},
+        "first_name_shared",
+    ),
     ("parents", {"parents": _OTHER_PARENT}, {}, "different"),
+    ("parent_contacts", {"parents": _OTHER_PARENT}, {}, "missing"),
+    ("parent_contacts", {}, {}, "shared"),
+    ("parent_contacts", {"parents": [{**_OTHER_PARENT[0], "phone": "9565550101"}]}, {}, "shared"),
+    (
+        "parent_contacts",
+        {"parents": [{**_OTHER_PARENT[0], "phone": "5555550199"}]},
+        {},
+        "different",
+    ),
     ("birthplace", {"birth_city": None, "birth_country": None}, {}, "missing"),
     ("birthplace", {}, {"birth_city": "WESLACO"}, "city_exact"),
     ("birthplace", {"birth_city": "Weslacco"}, {}, "city_jaro_winkler_90"),
-    ("birthplace", {"birth_city": "Pharr"}, {}, "country_exact"),
+    # Two known, unlike cities are evidence against; a missing city is only no evidence.
+    ("birthplace", {"birth_city": "Pharr"}, {}, "city_different"),
+    ("birthplace", {"birth_city": "Zamora", "birth_country": "MEX"}, {}, "city_different"),
     ("birthplace", {"birth_city": None}, {}, "country_exact"),
-    ("birthplace", {"birth_city": "Zamora", "birth_country": "MEX"}, {}, "different"),
+    ("birthplace", {"birth_city": None, "birth_country": "MEX"}, {}, "different"),
     ("state_ids", {"state": None, "sid": None}, {}, "missing"),
     (
         "state_ids",
@@ -213,3 +236,37 @@ def test_date_helpers(
     assert date_swapped(a, b) is swapped
     assert date_one_digit(a, b) is one_digit
     assert date_year_digit_swap(a, b) is year_swap
+
+
+@pytest.mark.parametrize("least", [0, -1, "two", 1.5, True])
+def test_loader_rejects_a_min_shared_that_is_not_a_whole_number(least: object) -> None:
+    document = _document(
+        [
+            {"name": "missing", "kind": "null", "fields": ["first"]},
+            {"name": "two", "kind": "overlap", "field": "given_canon", "min_shared": least},
+            {"name": "different", "kind": "else"},
+        ]
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        parse_comparisons(document)
+    assert "min_shared" in raised.value.issues[0].message
+
+
+# The fields a comparison reads: its level is a function of them alone (the screen relies on it).
+FIELDS: list[tuple[str, tuple[str, ...]]] = [
+    ("first_name", ("first", "first_canon", "first_mph", "given_canon")),
+    ("middle_name", ("middle",)),
+    ("birth_date", ("birth_date",)),
+    ("parents", ("parent_firsts",)),
+    ("parent_contacts", ("parent_contacts",)),
+    ("birthplace", ("birth_city", "birth_country")),
+    ("state_ids", ("ids", "state", "state_student_id")),
+]
+
+
+@pytest.mark.parametrize(("comparison", "fields"), FIELDS)
+def test_comparison_names_the_profile_fields_its_levels_read(
+    comparison: str, fields: tuple[str, ...]
+) -> None:
+    by_name = {c.name: c for c in COMPARISONS.comparisons}
+    assert by_name[comparison].fields == fields

@@ -153,3 +153,65 @@ def test_decision_explains_every_comparison_as_json(profile: MakeProfile) -> Non
         candidate["total"] - MODEL.prior_weight, abs=0.05
     )
     assert payload["thresholds"] == {"link": MODEL.zones.link, "review": MODEL.zones.review}
+
+
+# Twins told apart by the middle name only: María Daniela and Daniela Guadalupe both answer to
+# Daniela. (flag on each side, middle names, whether an auto-link is allowed)
+MIDDLE_NAME_CASES: list[tuple[bool | None, str | None, str | None, bool]] = [
+    (True, "Fernanda", "Sofía", False),  # flagged twins, middle names disagree: review
+    (True, "Fernanda", None, True),  # a missing middle name is no disagreement
+    (True, "Fernanda", "Fernanda", True),  # the same twin again
+    (False, "Fernanda", "Sofía", True),  # no twin context: the middle name is weak evidence
+    (None, "Fernanda", "Sofía", True),
+]
+
+
+@pytest.mark.parametrize(("flagged", "known", "incoming", "may_link"), MIDDLE_NAME_CASES)
+def test_middle_name_disagreement_counts_as_a_different_given_name_for_twins(
+    profile: MakeProfile,
+    flagged: bool | None,
+    known: str | None,
+    incoming: str | None,
+    may_link: bool,
+) -> None:
+    first = child(
+        "100000000001",
+        profile(
+            state="TX", sid="TX1", first_name="Daniela", middle_name=known, multiple_birth=flagged
+        ),
+    )
+    record = profile(
+        state="WA", sid="WA1", first_name="Daniela", middle_name=incoming, multiple_birth=flagged
+    )
+    decision = decide(record, [first], MODEL)
+    if may_link:
+        assert decision.zone is Zone.LINK
+    else:
+        assert decision.zone is Zone.REVIEW
+        assert Guard.TWIN_OR_SIBLING in decision.guards
+
+
+def test_candidates_below_the_review_band_are_not_shown(profile: MakeProfile) -> None:
+    known = child("100000000001", profile(state="TX", sid="TX1"))
+    stranger = profile(
+        state="WA", sid="WA1", first_name="Sofía", middle_name=None, last_name_1="Ramos",
+        last_name_2="Luna", birth_date="2011-10-02", birth_city="Pharr", parents=[],
+    )  # fmt: skip
+    decision = decide(stranger, [known], MODEL)
+    assert decision.zone is Zone.NEW
+    assert decision.candidates == ()
+    assert decision.total is None
+
+
+def test_scores_given_with_the_candidate_are_used_as_they_are(profile: MakeProfile) -> None:
+    record = profile(state="TX", sid="TX1")
+    incoming = profile(state="WA", sid="WA1")
+    linked = (LinkedRecord("TX", "TX1", record),)
+    # The caller (the in-memory linker's screen) found the pair below the review threshold.
+    assert (
+        decide(incoming, [ChildCandidate("100000000001", linked, (None,))], MODEL).zone is Zone.NEW
+    )
+    given = MODEL.score(incoming, record)
+    decision = decide(incoming, [ChildCandidate("100000000001", linked, (given,))], MODEL)
+    assert decision.zone is Zone.LINK
+    assert decision.candidates[0].score == given

@@ -53,7 +53,33 @@ def test_weights_round_trip_through_json(tmp_path: Path) -> None:
 
 def test_agreement_outweighs_disagreement_in_packaged_weights() -> None:
     model = load_model()
-    for comparison, row in zip(model.comparisons.comparisons, model._table, strict=True):
+    for comparison, row in zip(model.comparisons.comparisons, model.level_weights, strict=True):
         names = comparison.level_names
         if "exact" in names:
             assert row[names.index("exact")] > 0 > row[-1] or comparison.name == "state_ids"
+
+
+# (changes to one side, floor): score_at_least gives the full score when the pair reaches the
+# floor and None when it cannot; the total never depends on the floor.
+FLOORS: list[tuple[dict[str, object], float]] = [
+    ({}, 8.0),
+    ({}, 22.0),
+    ({"birth_date": "2014-07-03"}, 8.0),
+    ({"first_name": "Sofía", "middle_name": None, "birth_date": "2011-10-02"}, 8.0),
+    ({"first_name": "Sofía", "middle_name": None, "birth_date": "2011-10-02"}, -100.0),
+    ({"last_name_1": "Smith", "last_name_2": None, "birth_city": "Pharr", "parents": []}, 8.0),
+]
+
+
+@pytest.mark.parametrize(("changes", "floor"), FLOORS)
+def test_score_at_least_is_the_score_or_none_below_the_floor(
+    profile: MakeProfile, changes: dict[str, object], floor: float
+) -> None:
+    model = load_model()
+    a, b = profile(state="TX", sid="TX1"), profile(state="WA", sid="WA1", **changes)
+    full = model.score(a, b)
+    found = model.score_at_least(a, b, floor)
+    if full.total >= floor:
+        assert found == full
+    else:
+        assert found is None

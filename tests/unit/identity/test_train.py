@@ -39,7 +39,8 @@ def test_trained_probabilities_are_in_range(trained: Weights) -> None:
         ("surname", "exact", 3.0),
         ("birth_date", "exact", 5.0),
         ("sex", "exact", 0.5),  # half of random pairs agree on sex: weak evidence
-        ("parents", "name_shared", 3.0),
+        ("parents", "both_first_names_shared", 3.0),
+        ("parent_contacts", "shared", 3.0),
         ("birthplace", "city_exact", 2.0),
     ],
 )
