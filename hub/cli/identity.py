@@ -11,7 +11,9 @@ import typer
 from hub.services.identity_eval import evaluate
 from hub.store import Store
 
-identity_app = typer.Typer(help="Identity resolution: evaluation against a ground truth.")
+identity_app = typer.Typer(
+    help="Identity resolution: evaluation against a ground truth, training, re-keying."
+)
 
 
 @identity_app.command("eval")
@@ -60,3 +62,20 @@ def train_command(
     weights = train(profiles, options=TrainingOptions(seed=seed))
     write_weights(weights, out)
     typer.echo(f"trained on {len(profiles)} records; weights written to {out}")
+
+
+@identity_app.command("rekey")
+def rekey_command(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory")] = None,
+) -> None:
+    """Recompute every child's blocking keys from its linked records: run once after an upgrade
+    that changed the blocking rules (docs/identity.md). Safe to re-run."""
+    from hub.cli import settings_from
+    from hub.services.identity import rekey_children
+
+    store = Store(settings_from(data_dir))
+    try:
+        changed = store.call(rekey_children, store)
+    finally:
+        store.close()
+    typer.echo(f"{changed} child(ren) re-keyed")

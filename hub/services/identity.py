@@ -39,6 +39,7 @@ from hub.identity import (
     Zone,
     blocking_keys,
     build_profile,
+    child_keys,
     decide,
     load_model,
 )
@@ -48,6 +49,7 @@ from hub.store import Document, Store, link_key, pair_key
 _CANDIDATE_LIMIT = 200
 _PROFILE_CACHE = 20_000  # candidate children whose link profiles are kept (a few KB each)
 _UPDATE_ATTEMPTS = 3
+_REKEY_BATCH = 500  # children rewritten per unit of work by `rekey_children`
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,23 @@ class _Pool:
             if child.get("status") == "active" and not wanted.isdisjoint(child["blocking_keys"])
         ]
         return found if len(found) <= _CANDIDATE_LIMIT else None
+
+
+def rekey_children(store: Store) -> int:
+    """Recompute every active child's blocking keys from its links' identity snapshots; returns
+    how many children changed. Run after the blocking rules change (`msix identity rekey`): keys
+    of a retired shape are then never asked for, and a child holding only those would be found
+    through its other keys alone. Re-running it changes nothing."""
+    stale: list[tuple[str, list[str]]] = []
+    for msix_id, links, keys in store.students.iter_blocking():
+        fresh = child_keys(_profile_of(link) for link in links)
+        if fresh != sorted(keys):
+            stale.append((msix_id, fresh))
+    for start in range(0, len(stale), _REKEY_BATCH):
+        with store.engine.batch():
+            for msix_id, fresh in stale[start : start + _REKEY_BATCH]:
+                store.students.update(msix_id, {"blocking_keys": fresh})
+    return len(stale)
 
 
 def _link(candidate: Candidate) -> Document:

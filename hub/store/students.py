@@ -229,6 +229,12 @@ class StudentRepository:
         for doc in self._students.find({"status": "active"}, {"link_keys": 1}):
             yield doc["_id"], list(doc.get("link_keys", []))
 
+    def iter_blocking(self) -> Iterator[tuple[str, list[Document], list[str]]]:
+        """(MSIX ID, links, blocking keys) of every active child, streamed (`msix identity
+        rekey` recomputes the keys from the links)."""
+        for doc in self._students.find({"status": "active"}, {"links": 1, "blocking_keys": 1}):
+            yield doc["_id"], list(doc.get("links", [])), list(doc.get("blocking_keys", []))
+
     def iter_linked_identities(self) -> Iterator[tuple[str, str, Document]]:
         """(state, state student id, identity snapshot) of every active child's links, streamed
         (the unlabelled data `msix identity train` estimates weights from)."""
