@@ -95,5 +95,6 @@ def test_eval_reports_pairwise_figures_for_an_ingested_synthetic_set(
         found = store.call(store.students.find_by_blocking_keys, blocking_keys(profile))
     finally:
         store.close()
-    assert child is not None and child["blocking_keys"] == sorted(keys)
+    assert child is not None
+    assert child["blocking_keys"] == sorted(keys)
     assert msix_id in {doc["_id"] for doc in found}  # found again by its record's keys
