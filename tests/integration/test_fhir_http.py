@@ -204,3 +204,34 @@ def test_read_answers_outcomes_for_401_403_and_404(http: TestClient) -> None:
     assert no_version.status_code == 404
     unserved = http.get("/fhir/Observation/1", headers=headers)
     assert unserved.status_code == 404
+
+
+def test_reads_matched_first_leave_every_neighbouring_route_reachable(http: TestClient) -> None:
+    # The read is registered ahead of the other routes (the hot path); paths that look like a
+    # read but are not one must still reach their own routes.
+    resource = _example("Condition-valid-asthma-problem.json")
+    _stored(http, resource)
+    headers = _token(http, ["system/Condition.read", "system/AuditEvent.read"])
+    rid = resource["id"]
+    answers = {
+        f"/fhir/Condition/{rid}": (200, "Condition"),
+        f"/fhir/Condition/{rid}/_history": (200, "Bundle"),
+        f"/fhir/Condition/{rid}/_history/1": (200, "Condition"),
+        "/fhir/Condition/_history": (200, "Bundle"),
+        "/fhir/StructureDefinition/msix-condition": (200, "StructureDefinition"),
+        "/fhir/CodeSystem/cvx": (200, "CodeSystem"),
+        "/fhir/AuditEvent/none-such": (404, "OperationOutcome"),
+        "/fhir/Observation/1": (404, "OperationOutcome"),
+    }
+    for path, (status, resource_type) in answers.items():
+        response = http.get(path, headers=headers)
+        assert (response.status_code, response.json()["resourceType"]) == (status, resource_type), (
+            path
+        )
+    events = http.get("/fhir/AuditEvent", headers=headers).json()["entry"]
+    event = http.get(f"/fhir/AuditEvent/{events[0]['resource']['id']}", headers=headers)
+    assert (event.status_code, event.json()["resourceType"]) == (200, "AuditEvent")
+    # A write to a read's path is not taken for a read either.
+    put = http.put(f"/fhir/Condition/{rid}", headers=headers, content=b"{}")
+    assert put.status_code in (400, 403, 422)
+    assert put.json()["resourceType"] == "OperationOutcome"
