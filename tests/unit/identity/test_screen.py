@@ -29,6 +29,8 @@ def test_screen_scores_equal_pair_by_pair_scores(
 ) -> None:
     # Revise the evaluation order early and often (at 8, 16, 32... rows): scores must not move.
     monkeypatch.setattr(screen_module, "_FIRST_REORDER", 8)
+    # And a memo small enough to be halved many times over: forgotten levels are recomputed.
+    monkeypatch.setattr(screen_module, "MEMO_LIMIT", 64)
     screen = CandidateScreen(MODEL)
     profiles = [profile for profile, _, _ in population_records[:CHECKED_RECORDS]]
     for at, profile in enumerate(profiles):
