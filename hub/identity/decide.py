@@ -6,7 +6,8 @@ agree with one of them, not with their blend (two states may both be right about
 fields). Guards then cap the zone at review, never raise it:
 
 - `twin_or_sibling`: given names differ (or share only a token, María vs María Guadalupe, or
-  the middle names disagree: twins María Daniela and Daniela Guadalupe both answer to Daniela)
+  the middle names disagree: twins María Daniela and Daniela Guadalupe both answer to Daniela,
+  or each side holds a given name the other lacks: Juan Francisco and Luis Francisco)
   while the record or the child is flagged as a multiple birth, or another candidate child
   shares the birth date and a surname with a differing given name (a known brother or sister);
   or given names differ outright while birth date and a surname agree (the sibling signature,
@@ -32,8 +33,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from rapidfuzz.distance import JaroWinkler
+
 from hub.errors import ConfigurationError, IssueCode, error
-from hub.identity.normalize import Profile
+from hub.identity.normalize import Profile, canonical_names
 from hub.identity.scoring import MatchModel, PairScore, Zone
 
 # Level names of comparisons.yaml the guards read; checked against the model at first use.
@@ -46,6 +49,8 @@ MIDDLE_DISAGREE: Final = frozenset({"different"})
 BIRTH_DATE_AGREE: Final = frozenset({"exact", "day_month_swapped"})
 SURNAME_DISAGREE: Final = frozenset({"missing", "different"})
 SHOWN_CANDIDATES: Final = 5
+# Two given names at least this similar (Jaro-Winkler) are one name misspelt, not two names.
+TYPO_SIMILARITY: Final = 0.85
 
 
 class Guard:
@@ -211,6 +216,23 @@ def _middle_conflict(levels: _Levels, score: PairScore) -> bool:
     return levels.middle >= 0 and score.levels[levels.middle] in levels.middle_disagree
 
 
+def _unknown_given(a: Profile, b: Profile) -> bool:
+    # A given name of `a` (first or middle) that `b` holds in no form (nickname or formal) and
+    # not as a likely misspelling either (Jaun, Juan).
+    return any(
+        canonical_names(name).isdisjoint(b.given_canon)
+        and all(JaroWinkler.similarity(name, other) < TYPO_SIMILARITY for other in b.given_canon)
+        for name in a.given_canon
+    )
+
+
+def _given_names_conflict(a: Profile, b: Profile) -> bool:
+    """Each side holds a given name the other does not know: Juan Francisco and Luis Francisco,
+    twins whom both records call Francisco. One side's extra name is no conflict (Juan Francisco
+    and Francisco; Lupe and María Guadalupe)."""
+    return _unknown_given(a, b) and _unknown_given(b, a)
+
+
 def _guards(
     levels: _Levels,
     profile: Profile,
@@ -219,9 +241,13 @@ def _guards(
     sibling_elsewhere: bool,
 ) -> tuple[str, ...]:
     fired: list[str] = []
-    partial = score.levels[levels.first] in levels.given_partial or _middle_conflict(levels, score)
-    differ = _given_differ(levels, score)
     active = [linked for linked in child.records if linked.active]
+    partial = (
+        score.levels[levels.first] in levels.given_partial
+        or _middle_conflict(levels, score)
+        or any(_given_names_conflict(profile, linked.profile) for linked in active)
+    )
+    differ = _given_differ(levels, score)
     flagged = profile.multiple_birth is True or any(
         linked.profile.multiple_birth is True for linked in active
     )

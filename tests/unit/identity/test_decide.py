@@ -215,3 +215,46 @@ def test_scores_given_with_the_candidate_are_used_as_they_are(profile: MakeProfi
     decision = decide(incoming, [ChildCandidate("100000000001", linked, (given,))], MODEL)
     assert decision.zone is Zone.LINK
     assert decision.candidates[0].score == given
+
+
+# Twins whom both records call by the same effective name (Juan Francisco and Luis Francisco are
+# both Francisco): each holds a given name the other lacks. (flag, known names, incoming, may link)
+GIVEN_NAME_SET_CASES: list[
+    tuple[bool | None, tuple[str, str | None], tuple[str, str | None], bool]
+] = [
+    (True, ("Luis", "Francisco"), ("Juan Francisco", None), False),  # the twin seen at 1M
+    (None, ("Luis", "Francisco"), ("Juan Francisco", None), True),  # no twin context
+    (True, ("Juan Francisco", None), ("Francisco", None), True),  # one side's extra name
+    (True, ("Guadalupe", None), ("Lupe", None), True),  # a nickname is the same name
+    (True, ("María Guadalupe", None), ("Lupe", None), True),
+    (True, ("Francisco", "Luis"), ("Francisco", "Lius"), True),  # a misspelling is no new name
+]
+
+
+@pytest.mark.parametrize(("flagged", "known", "incoming", "may_link"), GIVEN_NAME_SET_CASES)
+def test_given_names_each_side_lacks_count_as_different_for_twins(
+    profile: MakeProfile,
+    flagged: bool | None,
+    known: tuple[str, str | None],
+    incoming: tuple[str, str | None],
+    may_link: bool,
+) -> None:
+    first = child(
+        "100000000001",
+        profile(
+            state="TX",
+            sid="TX1",
+            first_name=known[0],
+            middle_name=known[1],
+            multiple_birth=flagged,
+        ),
+    )
+    record = profile(
+        state="WA", sid="WA1", first_name=incoming[0], middle_name=incoming[1], multiple_birth=None
+    )
+    decision = decide(record, [first], MODEL)
+    if may_link:
+        assert decision.zone is Zone.LINK
+    else:
+        assert decision.zone is Zone.REVIEW
+        assert Guard.TWIN_OR_SIBLING in decision.guards
