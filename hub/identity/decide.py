@@ -44,6 +44,9 @@ GIVEN_AGREE: Final = frozenset({"exact", "nickname", "jaro_winkler_92"})
 # Only a shared given token (María vs María Guadalupe: the same child, or her twin María
 # Fernanda) or a likely typo (Dsvid, Aan): not a sibling's name unless something else says twin.
 GIVEN_PARTIAL: Final = frozenset({"given_name_shared", "metaphone", "jaro_winkler_80"})
+# Names only alike (María and Mariana, Jean and Jena-Robert) agree for a stranger's typo, but
+# twins are often given such names: in a twin context they count as a partial agreement.
+GIVEN_ALIKE: Final = frozenset({"jaro_winkler_92"})
 # Twins are often told apart only by the middle name: in a twin context it counts as a given name.
 MIDDLE_DISAGREE: Final = frozenset({"different"})
 BIRTH_DATE_AGREE: Final = frozenset({"exact", "day_month_swapped"})
@@ -152,7 +155,7 @@ class _Levels:
             i for i, n in enumerate(names["first_name"]) if n in GIVEN_AGREE
         )
         self.given_partial = frozenset(
-            i for i, n in enumerate(names["first_name"]) if n in GIVEN_PARTIAL
+            i for i, n in enumerate(names["first_name"]) if n in GIVEN_PARTIAL | GIVEN_ALIKE
         )
         self.given_missing = 0
         self.birth_agree = frozenset(

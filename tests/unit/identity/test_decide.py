@@ -228,6 +228,8 @@ GIVEN_NAME_SET_CASES: list[
     (True, ("Guadalupe", None), ("Lupe", None), True),  # a nickname is the same name
     (True, ("María Guadalupe", None), ("Lupe", None), True),
     (True, ("Francisco", "Luis"), ("Francisco", "Lius"), True),  # a misspelling is no new name
+    (True, ("Mariana", None), ("Maria", None), False),  # names only alike: twins at 1M
+    (None, ("Mariana", None), ("Maria", None), True),  # ...a typo for anyone else
 ]
 
 
