@@ -40,24 +40,22 @@ def _fhir(body: bytes, status: int = 200, headers: dict[str, str] | None = None)
     return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
-class _ServedType(Convertor[str]):
+class _Verbatim(Convertor[str]):
+    """A path segment matching the subclass's `regex`, passed on as it is."""
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class _ServedType(_Verbatim):
     regex = "|".join(SERVED_RESOURCES)
 
-    def convert(self, value: str) -> str:
-        return value
 
-    def to_string(self, value: str) -> str:
-        return value
-
-
-class _FhirId(Convertor[str]):
+class _FhirId(_Verbatim):
     regex = ID_PATTERN.strip("^$")
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
 
 
 register_url_convertor("served_type", _ServedType())
