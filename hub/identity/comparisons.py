@@ -26,6 +26,15 @@ from hub.identity.normalize import Profile
 
 Test = Callable[[Profile, Profile], bool]
 
+
+def first_level(tests: Sequence[Test], a: Profile, b: Profile) -> int:
+    """The index of the first level whose test holds for the pair (a comparison's level)."""
+    for index, test in enumerate(tests):
+        if test(a, b):
+            return index
+    return len(tests) - 1  # unreachable: the last level is `else`
+
+
 _FIELDS: Final = {field.name for field in dataclasses.fields(Profile)}
 _TEXT_FIELDS: Final = {
     "first", "first_full", "middle", "last_1", "surname_full", "sex", "birth_city",

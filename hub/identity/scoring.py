@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hub.errors import ConfigurationError, Issue, IssueCode, error
-from hub.identity.comparisons import Comparison, ComparisonSet, load_comparisons
+from hub.identity.comparisons import Comparison, ComparisonSet, first_level, load_comparisons
 from hub.identity.normalize import Profile
 
 # m or u of 0 would make a weight infinite: one typo could then veto a match on its own.
@@ -74,8 +74,8 @@ class PairScore:
         return 1.0 / (1.0 + 2.0 ** (-self.total)) if self.total > -60 else 0.0
 
 
-# Slack for the pruning bound: the running total sums in another order than `PairScore.total`.
-_EPSILON: Final = 1e-9
+# Slack for pruning bounds: running totals sum in another order than `PairScore.total`.
+BOUND_SLACK: Final = 1e-9
 
 
 class _Plan:
@@ -88,15 +88,6 @@ class _Plan:
         self.row = row
         self.tests = tuple(level.test for level in comparison.levels)
         self.rest = 0.0  # best weight still reachable after this comparison
-
-
-def _first_true(
-    tests: tuple[Callable[[Profile, Profile], bool], ...], a: Profile, b: Profile
-) -> int:
-    for index, test in enumerate(tests):
-        if test(a, b):
-            return index
-    return len(tests) - 1  # unreachable: the last level is `else`
 
 
 class MatchModel:
@@ -153,10 +144,10 @@ class MatchModel:
         levels = [0] * len(self._plans)
         running = self.prior_weight
         for plan in self._plans:
-            level = _first_true(plan.tests, a, b)
+            level = first_level(plan.tests, a, b)
             levels[plan.at] = level
             running += plan.row[level]
-            if running + plan.rest < floor - _EPSILON:
+            if running + plan.rest < floor - BOUND_SLACK:
                 return None
         weights = tuple(row[level] for row, level in zip(self._table, levels, strict=True))
         return PairScore(tuple(levels), weights, self.prior_weight + sum(weights))

@@ -21,8 +21,9 @@ from itertools import islice
 from operator import add, attrgetter, itemgetter
 from typing import Final
 
+from hub.identity.comparisons import Test, first_level
 from hub.identity.normalize import Profile
-from hub.identity.scoring import MatchModel, PairScore
+from hub.identity.scoring import BOUND_SLACK, MatchModel, PairScore
 
 # Values one record or one household holds (state ids, parents' phones and e-mails): a memo keyed
 # on them would almost never be asked again, so these comparisons are bounded by their best
@@ -35,17 +36,6 @@ MEMO_LIMIT: Final = 1 << 19
 _CODE_BITS: Final = 32
 # The evaluation order is revised each time the kept records double, from this many on.
 _FIRST_REORDER: Final = 1024
-# Slack for the bound: sums run in another order than the exact total's.
-_EPSILON: Final = 1e-9
-
-Test = Callable[[Profile, Profile], bool]
-
-
-def _first_true(tests: Sequence[Test], a: Profile, b: Profile) -> int:
-    for index, test in enumerate(tests):
-        if test(a, b):
-            return index
-    return len(tests) - 1  # unreachable: the last level is `else`
 
 
 class _Coded:
@@ -88,7 +78,7 @@ class _Coded:
             if level is None:
                 if len(memo) >= MEMO_LIMIT:
                     memo = self.memo = _newer_half(memo)
-                level = memo[key] = _first_true(self.tests, self.samples[left], self.samples[right])
+                level = memo[key] = first_level(self.tests, self.samples[left], self.samples[right])
             levels[right] = level
             weights[right] = row[level]
         return levels, weights
@@ -189,7 +179,7 @@ class CandidateScreen:
         """The `PairScore` of each row whose total reaches `floor` (the others are left out)."""
         result: dict[int, PairScore] = {}
         prior = self._model.prior_weight
-        bar = floor - _EPSILON - prior - self._closed_best
+        bar = floor - BOUND_SLACK - prior - self._closed_best
         alive_rows = list(rows)  # rows still able to reach the floor
         allowance = self._allowance(profile, rows)
         partial = [allowance.get(row, 0.0) for row in rows] if allowance else [0.0] * len(rows)
@@ -213,12 +203,12 @@ class CandidateScreen:
                 levels_of[item.at] = levels[item.column[row]]
             other = profile_at(row)
             for at, tests in self._direct:
-                levels_of[at] = _first_true(tests, profile, other)
+                levels_of[at] = first_level(tests, profile, other)
             weights_of = tuple(
                 by_level[level] for by_level, level in zip(self._table, levels_of, strict=True)
             )
             total = prior + sum(weights_of)
-            if total >= floor - _EPSILON:
+            if total >= floor - BOUND_SLACK:
                 result[row] = PairScore(tuple(levels_of), weights_of, total)
         return result
 
