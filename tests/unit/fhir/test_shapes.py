@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import enum
 import random
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from hub.fhir import (
     student_id_system,
     validate_resource,
 )
+from hub.fhir import _shapes as shapes
 from hub.fhir import profile_validation as validation
 from hub.fhir._invariants import Invariant, InvariantGroup, empty_elements
 from hub.fhir._rules import ElementRule, index_rule
@@ -236,3 +238,18 @@ def test_a_resource_too_large_to_memoise_is_walked_every_time() -> None:
     huge["identifier"] += [{"system": MSIX_ID_SYSTEM, "value": "1"} for _ in range(5000)]
     assert _memo("Patient").key(huge) is None
     assert ("msix-pat-1", "Patient") in [(i.rule, i.location) for i in validate_resource(huge)]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_a_string_is_keyed_on_which_patterns_it_matches(count: int) -> None:
+    patterns = tuple(
+        re.compile(text, re.DOTALL) for text in ("^[0-9]{12}$", "^urn:msix:state:", "x$")[:count]
+    )
+    token_of = shapes._outcomes(patterns)
+    strings = ("123456789012", "urn:msix:state:TX:student", "urn:msix:state:x", "box", "", "12")
+    outcomes = set()
+    for value in strings:
+        found = tuple(pattern.search(value) is not None for pattern in patterns)
+        assert token_of(value) == (shapes._ABSTRACT, *found), value
+        outcomes.add(found)
+    assert len({token_of(value) for value in strings}) == len(outcomes) > 1
