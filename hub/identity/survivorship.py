@@ -164,10 +164,11 @@ def consolidate(records: Sequence[SourceRecord]) -> dict[str, Any]:
             for record in sorted(active, key=lambda r: (r.state, r.state_student_id))
         ],
     }
+    sources = [(record, record.source) for record in active]
     for name, date_field in _LIST_DATES.items():
         items = [
-            {**item, "source": record.source}
-            for record in active
+            {**item, "source": source}
+            for record, source in sources
             for item in record.record.get(name, ())
             if isinstance(item, Mapping)
         ]

@@ -128,7 +128,6 @@ def child_view(store: Store, msix_id: str, *, include_health: bool) -> ChildView
     merged = consolidate(sources)
     summary = merged["identity"]
     courses: list[dict[str, Any]] = merged["courses"]
-    doc = store.students.get(child.msix_id) or {}
     return ChildView(
         msix_id=child.msix_id,
         requested_id=child.requested_id,
@@ -148,7 +147,7 @@ def child_view(store: Store, msix_id: str, *, include_health: bool) -> ChildView
         timeline=_timeline(merged["enrollments"]),
         health_flags=_health_flags(merged["enrollments"]),
         include_health=include_health,
-        locked_by=doc.get("locked_by"),
+        locked_by=child.locked_by,
     )
 
 

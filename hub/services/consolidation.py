@@ -44,6 +44,7 @@ class ConsolidatedChild:
     requested_id: str  # the ID asked for; differs from msix_id when it was retired by a merge
     records: list[LinkedRecord]  # ordered by state, then state student id
     include_health: bool
+    locked_by: str | None = None  # the pending worklist item that locks the child, if any
 
     @property
     def replaced(self) -> bool:
@@ -73,7 +74,7 @@ def load_child(store: Store, msix_id: str, *, include_health: bool) -> Consolida
     surviving: str = child["_id"]
     linked = [LinkedRecord(stored) for stored in store.state_records.for_child(surviving)]
     linked.sort(key=lambda item: (item.state, item.state_student_id))
-    return ConsolidatedChild(surviving, msix_id, linked, include_health)
+    return ConsolidatedChild(surviving, msix_id, linked, include_health, child.get("locked_by"))
 
 
 def find_child_by_state_id(store: Store, state: str, state_student_id: str) -> str | None:

@@ -108,8 +108,14 @@ class StudentRepository:
         return doc
 
     def get(self, msix_id: str) -> Document | None:
-        doc: Document | None = self._students.find_one({"_id": msix_id})
-        return doc
+        """The child this ID names (active or retired), a fresh document, or None.
+
+        Read by key straight from the table (`Engine.find_by_ids`): the engine's query copied
+        every field of the child (its links' identity snapshots, its blocking keys), a third of
+        a record page's time.
+        """
+        found = self.engine.find_by_ids("students", [msix_id])
+        return found[0] if found else None
 
     def get_many(self, msix_ids: list[str]) -> dict[str, Document]:
         """The children these IDs name (active or retired; unknown ones are left out), by ID."""
