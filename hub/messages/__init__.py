@@ -3,6 +3,7 @@
 from hub.messages.body_xml import body_element, read_body
 from hub.messages.education_xml import (
     record_from_xml,
+    record_schema_issues,
     record_to_xml,
     records_from_bytes,
     records_to_bytes,
@@ -19,6 +20,7 @@ __all__ = [
     "parse_xml",
     "read_body",
     "record_from_xml",
+    "record_schema_issues",
     "record_to_xml",
     "records_from_bytes",
     "records_to_bytes",

@@ -1,9 +1,9 @@
 """Pass 1: map, validate and spool every record of a file, touching no store.
 
-The reader's records are validated (the reader's own issues, the hub's key checks, FHIR structure
-of the health entries) and written one JSON line each to a spool file. A `FileRejected` raised by
-the reader at any point therefore leaves the store untouched, and memory stays flat: pass 2 reads
-the spool back one chunk at a time.
+The reader's records are validated (the reader's own issues, the hub's key checks, the
+education-record XSD, FHIR structure of the health entries) and written one JSON line each to a
+spool file. A `FileRejected` raised by the reader at any point therefore leaves the store
+untouched, and memory stays flat: pass 2 reads the spool back one chunk at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import orjson
 
 from hub.errors import Issue, IssueCode, error, has_errors
 from hub.fhir import condition_resource, immunization_resource, validate_entry_structure
+from hub.messages import record_schema_issues
 from hub.model import Action, StudentRecord
 from hub.services.ingest._types import IngestSource, MappedInput, Progress, Timings
 
@@ -73,6 +74,9 @@ def _prepared(
     issues = list(item.issues)
     with timings.timing("validation"):
         issues.extend(_key_issues(record, sid, source.state, prefix, issues))
+    if record is not None and action is not Action.DELETE and not has_errors(issues):
+        with timings.timing("validation"):  # what a receiving state's validator would refuse
+            issues.extend(record_schema_issues(record, prefix))
     resources: list[dict[str, Any]] = []
     if record is not None and sid and action is not Action.DELETE:
         with timings.timing("validation"):  # FHIR structure of the health entries

@@ -360,3 +360,26 @@ def test_a_rejected_file_sent_again_is_read_again(
     assert batch is not None
     assert (batch["status"], batch["attempts"]) == ("complete", 2)
     assert batch["acknowledgement"]["outcome"] == "accepted"
+
+
+def test_a_record_the_education_record_xsd_refuses_is_quarantined_beside_good_ones(
+    store: Store, run_ingest: Ingest, tx_records: list[dict[str, Any]]
+) -> None:
+    # The model takes a control character in a name; XML 1.0 cannot carry it, so the record
+    # could never be sent on to the child's next school.
+    unsendable = copy.deepcopy(tx_records[1])
+    unsendable["identity"]["first_name"] = "Ana\x01"
+
+    result = run_ingest(jsonl([tx_records[0], unsendable, tx_records[2]]))
+
+    assert (result.acknowledgement.counts.accepted, result.acknowledgement.counts.rejected) == (
+        2,
+        1,
+    )
+    (report,) = [r for r in result.acknowledgement.records if r.outcome is RecordOutcome.REJECTED]
+    assert report.record_number == 2
+    assert [(issue.rule, issue.field) for issue in report.issues] == [
+        ("xml-chars", "identity.first_name")
+    ]
+    assert count(store, "state_records") == 2
+    assert count(store, "quarantine", {"status": "open"}) == 1
