@@ -35,6 +35,7 @@ from hub.errors import Issue, IssueCode, Severity, warning
 from hub.fhir import entry_id, with_patient
 from hub.services.fhir_writes import body_of, projection_of
 from hub.services.identity import Candidate, IdentityResolver
+from hub.services.ingest import _collector as collector
 from hub.services.ingest._ack import AckBuilder, RecordOutcome, ReportedIssue
 from hub.services.ingest._types import IngestSource, Progress, Timings
 from hub.services.patients import refresh_patients
@@ -99,6 +100,7 @@ class Applier:
                     self._chunk(entries)
                     written = clock()
                 self.timings.store += clock() - written  # the commits
+                collector.collect_young()  # what the chunk left (automatic collection is off)
                 done += len(entries)
                 if progress is not None:
                     progress("storing", done)

@@ -19,6 +19,7 @@ import orjson
 from hub.errors import Issue, IssueCode, error, has_errors
 from hub.fhir import condition_resource, immunization_resource, validate_entry_structure
 from hub.model import Action, StudentRecord
+from hub.services.ingest import _collector as collector
 from hub.services.ingest._types import IngestSource, MappedInput, Progress, Timings
 
 # Health resources are built before the child's MSIX ID is known (a rejected record must not get
@@ -56,8 +57,10 @@ def spool_records(
             with timings.timing("spool"):
                 out.write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
             count += 1
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress("mapping", count)
+            if count % PROGRESS_EVERY == 0:
+                collector.collect_young()  # automatic collection is off during an ingest
+                if progress is not None:
+                    progress("mapping", count)
     if progress is not None:
         progress("mapping", count)
     return count
