@@ -290,7 +290,10 @@ class Applier:
 
     def _candidate(self, entry: Entry) -> Candidate:
         return Candidate(
-            self.state, entry["sid"], entry["identity"], entry["record"].get("enrollments", [])
+            self.state,
+            entry["sid"],
+            entry["record"]["identity"],
+            entry["record"].get("enrollments", []),
         )
 
     def _stored_by_this(self, current: StoredRecord | None, entry: Entry) -> bool:
@@ -328,7 +331,7 @@ class Applier:
                 continue
             planned = fhir.plan(resource, projection_of(resource), previous=stored, now=self.now)
             self._writes.append(planned)
-            self._fhir.put(key, planned.stored)
+            self._fhir.put(key, planned)
         for key in retract:
             stored = self._fhir.get(key)
             if stored is None or stored.deleted:
@@ -338,7 +341,7 @@ class Applier:
                 body, projection_of(body), previous=stored, deleted=True, now=self.now
             )
             self._writes.append(planned)
-            self._fhir.put(key, planned.stored)
+            self._fhir.put(key, planned)
 
 
 class _FhirCache:
@@ -346,7 +349,7 @@ class _FhirCache:
 
     def __init__(self, store: Store, keys: Iterable[ResourceKey]) -> None:
         self._store = store
-        self._known: dict[ResourceKey, StoredResource | None] = {}
+        self._known: dict[ResourceKey, StoredResource | PlannedWrite | None] = {}
         self._load(keys)
 
     def _load(self, keys: Iterable[ResourceKey]) -> None:
@@ -362,10 +365,14 @@ class _FhirCache:
     def get(self, key: ResourceKey) -> StoredResource | None:
         if key not in self._known:
             self._load([key])
-        return self._known[key]
+        known = self._known[key]
+        if isinstance(known, PlannedWrite):  # asked again within the chunk (rare)
+            known = self._known[key] = known.stored
+        return known
 
-    def put(self, key: ResourceKey, stored: StoredResource) -> None:
-        self._known[key] = stored
+    def put(self, key: ResourceKey, planned: PlannedWrite) -> None:
+        """The version `planned` writes is now the current one."""
+        self._known[key] = planned
 
 
 def _chunks(lines: IO[bytes], timings: Timings) -> Iterator[list[Entry]]:

@@ -104,10 +104,9 @@ def _prepared(
                 **({"line": item.line} if item.line is not None else {}),
                 "received_at": received_at.isoformat(),
             }
+            # The record's identity (`data["identity"]`), parents and alternate ids included,
+            # is what the identity step matches on (pass 2 reads it from there).
             entry["record"] = data
-            # The whole identity, parents and alternate ids included: the matching engine
-            # compares them (parents' names separate siblings; ids conflict or agree).
-            entry["identity"] = record.identity.model_dump(mode="json", exclude_none=True)
             entry["events"] = event_dates(record)
             entry["resources"] = resources
     return entry
