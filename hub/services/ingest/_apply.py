@@ -100,10 +100,21 @@ class Applier:
                     self._chunk(entries)
                     written = clock()
                 self.timings.store += clock() - written  # the commits
-                collector.collect_young()  # what the chunk left (automatic collection is off)
                 done += len(entries)
                 if progress is not None:
                     progress("storing", done)
+                # Release the chunk before collecting: the collector then walks only what
+                # outlives it (a chunk's records and resources, alive, took 6 % of a 10,000-child
+                # ingest to walk).
+                entries.clear()
+                self._release()
+                collector.collect_young()
+
+    def _release(self) -> None:
+        """Drop what the last chunk read (its records, resources and candidate children)."""
+        self._currents = {}
+        self._fhir = _FhirCache(self.store, [])
+        self.identity.forget()
 
     # -- one chunk ---------------------------------------------------------------------------
 
