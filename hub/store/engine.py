@@ -38,6 +38,7 @@ from typing import Any, ParamSpec, TypeVar
 import bson
 import pymongo
 import pymongo.errors
+from bson.raw_bson import RawBSONDocument
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
@@ -196,13 +197,20 @@ class Engine:
             return list(store._documents.get_many(ids))
         return list(self.db[collection].find({"_id": {"$in": ids}}))
 
-    def find_in(self, collection: str, field: str, values: list[Any]) -> Iterator[Document]:
+    def find_in(
+        self, collection: str, field: str, values: list[Any], *, lazy: bool = False
+    ) -> Iterator[Document]:
         """The documents whose `field` (a value or an array) holds any of `values`, in natural
         order, on the store thread: `find({field: {"$in": values}})`.
 
         On the embedded engine the collection's index answers which documents to read and they
         are read straight from its table: the engine's own query checks every candidate against
         the whole `$in` list (in Python, element by element) and deep-copies each result.
+
+        `lazy`: on the embedded engine each document is a `RawBSONDocument`, decoded only as far
+        as it is read (its top-level fields when one is read, a sub-document when one of its
+        fields is), for readers of a few fields of large documents; `plain` turns a sub-document
+        read from one into a dict. On MongoDB `lazy` changes nothing.
         """
         if not values:
             return
@@ -211,7 +219,15 @@ class Engine:
             return
         wanted = set(values)
         store: Any = self.db._store[collection]
-        for doc in store.find_candidates({field: {"$in": list(wanted)}}):
+        query = {field: {"$in": list(wanted)}}
+        docs: Iterator[Document] = store.find_candidates(query)
+        if lazy:
+            store._remove_expired_documents()
+            index = store._get_query_index()
+            keys = index.candidates(query)
+            if keys is not None:
+                docs = _lazy_rows(store._documents, index.in_natural_order(keys))
+        for doc in docs:
             value = doc.get(field)
             held = value if isinstance(value, list) else [value]
             if not wanted.isdisjoint(held):
@@ -314,6 +330,32 @@ class Engine:
             if errors and all(item.get("code") == _DUPLICATE_KEY for item in errors):
                 raise pymongo.errors.DuplicateKeyError(str(exc), _DUPLICATE_KEY) from exc
             raise
+
+
+def plain(value: Any) -> Any:
+    """A value read from a lazily decoded document (`Engine.find_in(..., lazy=True)`) as the
+    engine would have returned it: a sub-document becomes a dict, decoded in full with the
+    collection's codec options."""
+    if isinstance(value, RawBSONDocument):
+        codec = getattr(value, "_RawBSONDocument__codec_options")  # noqa: B009 - no public name
+        return bson.decode(value.raw, codec_options=codec.with_options(document_class=dict))
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _lazy_rows(table: Any, keys: list[str]) -> Iterator[Any]:
+    """The documents of these encoded keys, in that order, as `RawBSONDocument`s."""
+    codec = table._codec_options.with_options(document_class=RawBSONDocument)
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        part = keys[start : start + _KEYS_PER_QUERY]
+        marks = ",".join("?" * len(part))
+        query = f"SELECT _id, doc FROM {table._table_name} WHERE _id IN ({marks})"  # noqa: S608
+        found = dict(table._connection.execute(query, part).fetchall())
+        for key in part:
+            raw = found.get(key)
+            if raw is not None:
+                yield RawBSONDocument(raw, codec_options=codec)
 
 
 class _Uncommitted:
