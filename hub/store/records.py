@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from hub.store.engine import Document, Engine, locked, plain
+from hub.store.engine import Document, Engine, locked, plain_field
 from hub.store.errors import translate_errors
 
 
@@ -144,13 +144,13 @@ class StateRecordRepository:
             if doc.get("deleted", False):
                 continue
             if identity_only:
-                identity = doc["record"].get("identity")
+                identity = plain_field(doc["record"], "identity")
                 doc = {
                     name: doc.get(name)
                     for name in (*_FIELDS, "deleted", "msix_id", "batch_id")
                     if name in doc
                 }
-                doc["record"] = {} if identity is None else {"identity": plain(identity)}
+                doc["record"] = {} if identity is None else {"identity": identity}
             found.setdefault(msix_id, []).append(StoredRecord.from_doc(doc))
         return found
 

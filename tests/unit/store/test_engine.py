@@ -4,6 +4,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -258,8 +259,6 @@ def test_an_insert_outside_a_batch_is_committed_alone_and_a_taken_id_writes_noth
 
 
 def test_a_lazy_find_in_reads_what_a_plain_one_does(store: Store) -> None:
-    from datetime import UTC, datetime
-
     from hub.store.engine import plain
 
     when = datetime(2026, 11, 29, 10, 30, 15, 123456, tzinfo=UTC)
@@ -317,3 +316,37 @@ def test_identities_for_children_are_the_identities_of_for_children(store: Store
     ]
     assert lean["100000000008"] == expected
     assert lean["100000000008"][0].record["identity"]["last_name_1"] == "V1"
+
+
+def test_plain_field_reads_one_field_of_a_lazy_document() -> None:
+    import bson
+    from bson.codec_options import CodecOptions
+    from bson.int64 import Int64
+    from bson.raw_bson import RawBSONDocument
+
+    from hub.store.engine import plain_field
+
+    identity = {"first_name": "Ana", "parents": [{"first_name": "Eva"}], "twin": False}
+    record = {
+        "ratio": 1.5,
+        "name": "x",
+        "courses": [{"record_id": "001"}, {"record_id": "002"}],
+        "blob": b"\x00\x01",
+        "flag": True,
+        "none": None,
+        "at": datetime(2026, 11, 29, 10, 30),
+        "small": 7,
+        "large": Int64(2**40),
+        "identity": identity,
+        "after": {"a": 1},
+    }
+    raw = RawBSONDocument(
+        bson.encode(record), codec_options=CodecOptions(document_class=RawBSONDocument)
+    )
+
+    assert plain_field(raw, "identity") == identity
+    assert plain_field(raw, "after") == {"a": 1}
+    assert plain_field(raw, "courses") == record["courses"]  # an array: decoded the usual way
+    assert plain_field(raw, "small") == 7
+    assert plain_field(raw, "missing") is None
+    assert plain_field(record, "identity") == identity  # a plain document (MongoDB)
