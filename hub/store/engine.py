@@ -463,6 +463,7 @@ class _DeferredCommits:
         )
         for store in self._stores:
             store._documents._connection = _Uncommitted(store._connection)
+        self._direct_stores: dict[str, Any] = {}
 
     def insert_many(self, collection: str, docs: list[Document]) -> bool:
         """Write new documents into the collection's table and its query index directly.
@@ -523,13 +524,17 @@ class _DeferredCommits:
         return matched
 
     def _direct(self, collection: str) -> Any:
-        """The collection's store when direct writes apply to it, else None."""
-        store = self._database_store._collections.get(collection)
-        if store is None or store not in self._stores:
-            return None
-        if any(index.get("unique") for index in store.indexes.values()):
-            return None
-        return store
+        """The collection's store when direct writes apply to it, else None (decided once per
+        batch: reading the declared indexes asks SQLite whether the file changed)."""
+        if collection not in self._direct_stores:
+            store = self._database_store._collections.get(collection)
+            if store is not None and (
+                store not in self._stores
+                or any(index.get("unique") for index in store.indexes.values())
+            ):
+                store = None
+            self._direct_stores[collection] = store
+        return self._direct_stores[collection]
 
     @staticmethod
     def _write(store: Any, rows: list[tuple[str, Document]], *, replace: bool) -> None:
