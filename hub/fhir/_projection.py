@@ -17,6 +17,7 @@ on an indexed field, with at most a range or an anchored prefix checked on the f
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -152,19 +153,36 @@ def _patient_tokens(resource: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _codes(concepts: Iterable[Any]) -> list[str]:
-    tokens: set[str] = set()
+    # Memoised by the concepts' (system, code) pairs: an ingest writes the same few vaccine and
+    # condition codes hundreds of thousands of times.
+    pairs: list[tuple[Any, Any]] = []
     for concept in concepts:
         if not isinstance(concept, Mapping):
             continue
         for coding in concept.get("coding", []):
-            system, code = coding.get("system", ""), coding.get("code")
-            if code:
-                tokens.update((code, f"{system}|{code}"))
-            if system:
-                tokens.add(f"{system}|")
-    return sorted(tokens)
+            pairs.append((coding.get("system", ""), coding.get("code")))
+    try:
+        return list(_pair_tokens(tuple(pairs)))
+    except TypeError:  # an unhashable code: not memoised
+        return list(_pair_tokens.__wrapped__(tuple(pairs)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pair_tokens(pairs: tuple[tuple[Any, Any], ...]) -> tuple[str, ...]:
+    tokens: set[str] = set()
+    for system, code in pairs:
+        if code:
+            tokens.update((code, f"{system}|{code}"))
+        if system:
+            tokens.add(f"{system}|")
+    return tuple(sorted(tokens))
 
 
 def _plain_code(system: str, code: Any) -> list[str]:
     """Tokens of a `code` element, whose system is implied by its required binding."""
-    return sorted({code, f"{system}|{code}", f"{system}|"}) if isinstance(code, str) else []
+    return list(_plain_tokens(system, code)) if isinstance(code, str) else []
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_tokens(system: str, code: str) -> tuple[str, ...]:
+    return tuple(sorted({code, f"{system}|{code}", f"{system}|"}))

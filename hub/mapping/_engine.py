@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub.errors import Issue, IssueCode, error, warning
 from hub.mapping._groups import Child, item_sources
@@ -41,17 +41,18 @@ class MappedRecord:
 _KEY_PATH = "student_id.value"
 
 
-@dataclass(frozen=True)
-class _Slot:
-    """Where a rule writes: a dict, its key, and the canonical path that names the place."""
+class _Slot(NamedTuple):
+    """Where a rule writes: a dict, its key, and the canonical path that names the place.
+
+    (Named tuples, here and below: made once per field of every record, a frozen dataclass's
+    `__init__` cost more than the rule it serves.)"""
 
     container: dict[str, Any]
     key: str
     path: str
 
 
-@dataclass(frozen=True)
-class _Origin:
+class _Origin(NamedTuple):
     label: str
     raw: str | None
     line: int | None
@@ -267,7 +268,7 @@ def _apply(
     label_prefix: str = "",
 ) -> None:
     """Run one rule on one row and write its value into `slot`; problems go to `rec`."""
-    if not all(condition.holds(row) for condition in rule.when):
+    if rule.when and not all(condition.holds(row) for condition in rule.when):
         return
     container, key, path = slot.container, slot.key, slot.path
     label: str | None = path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hub.errors import Issue, IssueCode, error
 from hub.mapping._readers import SourceRow
@@ -27,8 +28,7 @@ class Child:
     issues: list[Issue] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ItemSource:
+class ItemSource(NamedTuple):
     """Where one group item reads from: a row (or JSON element), its label and its line."""
 
     row: RowView

@@ -118,6 +118,8 @@ def _indexed(part: str) -> tuple[str, int | None]:
 
 
 def scalar_text(value: Any, name: str) -> str | None:
+    if type(value) is str:  # nearly every value of a native file: its text as it is
+        return value if value.strip() else None
     if value is None:
         return None
     if isinstance(value, bool):

@@ -7,7 +7,7 @@ Nothing here names a model field except where a standard gives one field a diffe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -16,7 +16,7 @@ from typing import get_args
 from pydantic import BaseModel
 
 from hub.errors import Issue, IssueCode, error, warning
-from hub.model.codes import codeset
+from hub.model.codes import CodeSet, codeset
 from hub.model.elements import Element, elements_of
 from hub.model.records import Identity, Immunization, QualifyingMove
 
@@ -76,8 +76,13 @@ def latest_event_date(record: BaseModel, today: date) -> date:
     Age plausibility is judged on this day rather than on `today`, so that a historical record of
     a child who has since grown up (a start-up full load, a re-upload) is not rejected.
     """
+    return latest_event_date_of([model for _, model in walk(record)], today)
+
+
+def latest_event_date_of(models: Iterable[BaseModel], today: date) -> date:
+    """`latest_event_date` of a record already walked (`models`: every model of its tree)."""
     latest: date | None = None
-    for _, model in walk(record):
+    for model in models:
         for name in _event_date_fields(type(model)):
             value = getattr(model, name)
             if isinstance(value, date) and (latest is None or value > latest):
@@ -107,43 +112,61 @@ def element_issues(
 ) -> list[Issue]:
     """Issues of every MDE field of `model` alone (not of nested models)."""
     # Ingest checks every element of every record, and nearly all pass: each check first asks a
-    # cheap question whose yes means its full check would find nothing (a `_..._ok` below), and
-    # only a no runs the full check, which alone words the issues.
+    # cheap question whose yes means its full check would find nothing (the tests below and the
+    # `_..._ok` functions), and only a no runs the full check, which alone words the issues.
     issues: list[Issue] = []
-    for element in elements_of(type(model)):
+    kind = type(model)
+    dated_by = _CODE_DATE.get(kind)
+    code_day = getattr(model, dated_by) if dated_by is not None else today
+    on = code_day if isinstance(code_day, date) else None
+    for element, codes, sized, numeric, month in _checks(kind):
         value = getattr(model, element.field)
         if value is None:
             continue
-        if (
-            element.codeset is not None
-            and isinstance(value, str)
-            and not _code_ok(model, element.codeset, value, today)
-        ):
-            issues.extend(_code_issues(model, element, value, _where(path, element), today))
-        if element.field != _RECORD_ID and not _size_ok(element, value):
-            issues.extend(_size_issues(element, value, _where(path, element)))
-        if isinstance(value, date):
-            if not _date_ok(model, element, value, today, birth_date):
+        if isinstance(value, str):
+            if codes is not None and not codes.contains(value, on):
+                issues.extend(_code_issues(model, element, value, _where(path, element), today))
+            if sized and (
+                (element.length is not None and len(value) > element.length)
+                or (numeric and _DIGITS.match(value) is None)
+            ):
+                issues.extend(_size_issues(element, value, _where(path, element)))
+            if month:
                 where = _where(path, element)
-                issues.extend(_date_issues(model, element, value, where, today, birth_date))
-        elif element.kind == "YM" and isinstance(value, str):
-            issues.extend(_month_issues(element, value, _where(path, element), today, birth_date))
+                issues.extend(_month_issues(element, value, where, today, birth_date))
+            continue
+        if sized and not _size_ok(element, value):
+            issues.extend(_size_issues(element, value, _where(path, element)))
+        if isinstance(value, date) and not _date_ok(model, element, value, today, birth_date):
+            where = _where(path, element)
+            issues.extend(_date_issues(model, element, value, where, today, birth_date))
     return issues
+
+
+@cache
+def _checks(
+    model: type[BaseModel],
+) -> tuple[tuple[Element, CodeSet | None, bool, bool, bool], ...]:
+    """Per MDE field of `model`: the element, its code set, whether its size is checked (record
+    IDs have their own rule), whether it is numeric text, whether it is a YYYY-MM month."""
+    return tuple(
+        (
+            element,
+            codeset(element.codeset) if element.codeset is not None else None,
+            element.field != _RECORD_ID,
+            element.kind == "N",
+            element.kind == "YM",
+        )
+        for element in elements_of(model)
+    )
 
 
 def _where(path: str, element: Element) -> str:
     return f"{path}.{element.field}" if path else element.field
 
 
-def _code_ok(model: BaseModel, codeset_name: str, value: str, today: date) -> bool:
-    """Whether `_code_issues` would find nothing: the code is in its set and valid then."""
-    dated_by = _CODE_DATE.get(type(model))
-    on = getattr(model, dated_by) if dated_by is not None else today
-    return codeset(codeset_name).contains(value, on if isinstance(on, date) else None)
-
-
 def _size_ok(element: Element, value: object) -> bool:
-    """Whether `_size_issues` would find nothing (decided here for text, the common case)."""
+    """Whether `_size_issues` would find nothing (`element_issues` decides text itself)."""
     if not isinstance(value, str):
         return not isinstance(value, Decimal | int) or isinstance(value, bool)
     if element.length is not None and len(value) > element.length:

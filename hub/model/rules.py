@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import cache
 from types import MappingProxyType
 
 from pydantic import BaseModel
@@ -21,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import ErrorDetails
 
 from hub.errors import Issue, IssueCode, error, warning
-from hub.model._element_rules import element_issues, latest_event_date, walk
+from hub.model._element_rules import element_issues, latest_event_date_of, walk
 from hub.model.eligibility import (
     ELIGIBILITY_MONTHS,
     add_months,
@@ -98,9 +99,11 @@ def check_record(record: StudentRecord, *, today: date | None = None) -> list[Is
         issues.extend(element_issues(record.student_id, "student_id", today=today, birth_date=None))
         return issues
     birth_date = record.identity.birth_date
-    for path, model in walk(record):
+    models = list(walk(record))
+    for path, model in models:
         issues.extend(element_issues(model, path, today=today, birth_date=birth_date))
-    issues.extend(_identity_issues(record.identity, latest_event_date(record, today)))
+    latest = latest_event_date_of((model for _, model in models), today)
+    issues.extend(_identity_issues(record.identity, latest))
     issues.extend(_record_id_issues(record))
     issues.extend(_move_issues(record))
     issues.extend(_enrollment_issues(record))
@@ -207,6 +210,11 @@ def _identity_issues(identity: Identity, as_of: date) -> list[Issue]:
     return issues
 
 
+@cache
+def _has_record_id(model: type[BaseModel]) -> bool:
+    return _RECORD_ID_FIELD in model.model_fields
+
+
 def _record_id_issues(record: StudentRecord) -> list[Issue]:
     issues: list[Issue] = []
     for group in type(record).model_fields:
@@ -215,7 +223,7 @@ def _record_id_issues(record: StudentRecord) -> list[Issue]:
             continue
         first_use: dict[str, int] = {}
         for index, row in enumerate(rows):
-            if not isinstance(row, BaseModel) or _RECORD_ID_FIELD not in type(row).model_fields:
+            if not isinstance(row, BaseModel) or not _has_record_id(type(row)):
                 continue
             record_id = getattr(row, _RECORD_ID_FIELD)
             where = f"{group}[{index}].record_id"

@@ -51,7 +51,7 @@ def refresh_patients(store: Store, msix_ids: Iterable[str], *, now: datetime) ->
         survivor = child if child.get("status") == "active" else store.students.resolve(msix_id)
         survivors.setdefault(survivor["_id"], survivor)
     aliases = _alias_tree(store, list(survivors))
-    records = store.state_records.for_children(list(survivors))
+    records = store.state_records.identities_for_children(list(survivors))
     resources: dict[str, dict[str, Any]] = {}
     for survivor_id, survivor in survivors.items():
         identity = _identity(survivor, records.get(survivor_id, []))

@@ -29,6 +29,7 @@ import functools
 import importlib
 import itertools
 import re
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from typing import Any, ParamSpec, TypeVar
 import bson
 import pymongo
 import pymongo.errors
+from bson.raw_bson import RawBSONDocument
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
@@ -196,13 +198,20 @@ class Engine:
             return list(store._documents.get_many(ids))
         return list(self.db[collection].find({"_id": {"$in": ids}}))
 
-    def find_in(self, collection: str, field: str, values: list[Any]) -> Iterator[Document]:
+    def find_in(
+        self, collection: str, field: str, values: list[Any], *, lazy: bool = False
+    ) -> Iterator[Document]:
         """The documents whose `field` (a value or an array) holds any of `values`, in natural
         order, on the store thread: `find({field: {"$in": values}})`.
 
         On the embedded engine the collection's index answers which documents to read and they
         are read straight from its table: the engine's own query checks every candidate against
         the whole `$in` list (in Python, element by element) and deep-copies each result.
+
+        `lazy`: on the embedded engine each document is a `RawBSONDocument`, decoded only as far
+        as it is read (its top-level fields when one is read, a sub-document when one of its
+        fields is), for readers of a few fields of large documents; `plain` turns a sub-document
+        read from one into a dict. On MongoDB `lazy` changes nothing.
         """
         if not values:
             return
@@ -211,7 +220,15 @@ class Engine:
             return
         wanted = set(values)
         store: Any = self.db._store[collection]
-        for doc in store.find_candidates({field: {"$in": list(wanted)}}):
+        query = {field: {"$in": list(wanted)}}
+        docs: Iterator[Document] = store.find_candidates(query)
+        if lazy:
+            store._remove_expired_documents()
+            index = store._get_query_index()
+            keys = index.candidates(query)
+            if keys is not None:
+                docs = _lazy_rows(store._documents, index.in_natural_order(keys))
+        for doc in docs:
             value = doc.get(field)
             held = value if isinstance(value, list) else [value]
             if not wanted.isdisjoint(held):
@@ -288,6 +305,17 @@ class Engine:
         )
         return int(result.matched_count)
 
+    def as_stored(self, collection: str, doc: Document) -> Document:
+        """`doc` as reading it back after writing it would return it, on the store thread: on
+        the embedded engine through the collection's BSON codec (datetimes naive UTC to the
+        millisecond, tuples as lists), without the read; on MongoDB `doc` itself."""
+        if not self.embedded:
+            return doc
+        store: Any = self.db._store[collection]
+        codec = store._documents._codec_options
+        decoded: Document = bson.decode(bson.encode(doc, codec_options=codec), codec_options=codec)
+        return decoded
+
     def insert_many(self, collection: str, docs: list[Document]) -> None:
         """Insert documents that carry their `_id`, in order, on the store thread.
 
@@ -314,6 +342,85 @@ class Engine:
             if errors and all(item.get("code") == _DUPLICATE_KEY for item in errors):
                 raise pymongo.errors.DuplicateKeyError(str(exc), _DUPLICATE_KEY) from exc
             raise
+
+
+def plain(value: Any) -> Any:
+    """A value read from a lazily decoded document (`Engine.find_in(..., lazy=True)`) as the
+    engine would have returned it: a sub-document becomes a dict, decoded in full with the
+    collection's codec options."""
+    if isinstance(value, RawBSONDocument):
+        codec = getattr(value, "_RawBSONDocument__codec_options")  # noqa: B009 - no public name
+        return bson.decode(value.raw, codec_options=codec.with_options(document_class=dict))
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def plain_field(doc: Any, name: str) -> Any:
+    """`plain(doc.get(name))`, and of a lazily decoded document without decoding its other
+    fields: its elements are skipped by their sizes (a large record read for its identity)."""
+    if not isinstance(doc, RawBSONDocument):
+        return plain(doc.get(name))
+    raw = bytes(doc.raw)
+    wanted = name.encode()
+    position, end = 4, len(raw) - 1
+    while position < end:
+        kind = raw[position]
+        named_end = raw.index(0, position + 1)
+        start = named_end + 1
+        size = _bson_size(kind, raw, start)
+        if size is None:
+            break  # a type not sized here: decode the document's fields the usual way
+        if raw[position + 1 : named_end] == wanted:
+            if kind != _BSON_DOCUMENT:
+                break
+            codec = getattr(doc, "_RawBSONDocument__codec_options")  # noqa: B009 - no public name
+            part = raw[start : start + size]
+            return bson.decode(part, codec_options=codec.with_options(document_class=dict))
+        position = start + size
+    return plain(doc.get(name))
+
+
+_BSON_DOCUMENT = 0x03
+_FIXED_SIZES = {0x01: 8, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16}
+_INT32 = struct.Struct("<i")
+
+
+def _bson_size(kind: int, raw: bytes, start: int) -> int | None:
+    """The size of a BSON element's value of type `kind` starting at `start`, or None."""
+    fixed = _FIXED_SIZES.get(kind)
+    if fixed is not None:
+        return fixed
+    if kind in (0x03, 0x04):  # document, array: their own length
+        return int(_INT32.unpack_from(raw, start)[0])
+    if kind in (0x02, 0x0D, 0x0E):  # string, code, symbol: length-prefixed
+        return 4 + int(_INT32.unpack_from(raw, start)[0])
+    if kind == 0x05:  # binary: length, subtype, bytes
+        return 5 + int(_INT32.unpack_from(raw, start)[0])
+    return None
+
+
+def _lazy_rows(table: Any, keys: list[str]) -> Iterator[Any]:
+    """The documents of these encoded keys, in that order, as `RawBSONDocument`s."""
+    codec = table._codec_options.with_options(document_class=RawBSONDocument)
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        part = keys[start : start + _KEYS_PER_QUERY]
+        found = _raw_rows(table, part)
+        for key in part:
+            raw = found.get(key)
+            if raw is not None:
+                yield RawBSONDocument(raw, codec_options=codec)
+
+
+def _raw_rows(table: Any, keys: list[str]) -> dict[str, bytes]:
+    """The stored (BSON) documents of these encoded keys that exist, by key."""
+    found: dict[str, bytes] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        part = keys[start : start + _KEYS_PER_QUERY]
+        marks = ",".join("?" * len(part))
+        query = f"SELECT _id, doc FROM {table._table_name} WHERE _id IN ({marks})"  # noqa: S608
+        found.update(table._connection.execute(query, part).fetchall())
+    return found
 
 
 class _Uncommitted:
@@ -356,6 +463,7 @@ class _DeferredCommits:
         )
         for store in self._stores:
             store._documents._connection = _Uncommitted(store._connection)
+        self._direct_stores: dict[str, Any] = {}
 
     def insert_many(self, collection: str, docs: list[Document]) -> bool:
         """Write new documents into the collection's table and its query index directly.
@@ -396,28 +504,37 @@ class _DeferredCommits:
         )
         if not simple or len(set(keys)) != len(keys):
             return None
-        found = {table.encode_key(doc["_id"]): doc for doc in table.get_many_encoded(keys)}
+        # The documents replaced are only checked against their filters: decoded lazily, a
+        # filter on `_id` alone decodes nothing, one on `revision` only the top-level fields.
+        found = _raw_rows(table, keys)
+        codec = table._codec_options.with_options(document_class=RawBSONDocument)
         rows: list[tuple[str, Document]] = []
         matched = 0
         for key, (query, doc) in zip(keys, replacements, strict=True):
-            old = found.get(key)
-            if old is None:
+            raw = found.get(key)
+            if raw is None:
                 if upsert:
                     rows.append((key, doc))
-            elif all(old.get(name) == value for name, value in query.items() if name != "_id"):
+                continue
+            old = RawBSONDocument(raw, codec_options=codec)
+            if all(plain(old.get(name)) == value for name, value in query.items() if name != "_id"):
                 matched += 1
                 rows.append((key, doc))
         self._write(store, rows, replace=True)
         return matched
 
     def _direct(self, collection: str) -> Any:
-        """The collection's store when direct writes apply to it, else None."""
-        store = self._database_store._collections.get(collection)
-        if store is None or store not in self._stores:
-            return None
-        if any(index.get("unique") for index in store.indexes.values()):
-            return None
-        return store
+        """The collection's store when direct writes apply to it, else None (decided once per
+        batch: reading the declared indexes asks SQLite whether the file changed)."""
+        if collection not in self._direct_stores:
+            store = self._database_store._collections.get(collection)
+            if store is not None and (
+                store not in self._stores
+                or any(index.get("unique") for index in store.indexes.values())
+            ):
+                store = None
+            self._direct_stores[collection] = store
+        return self._direct_stores[collection]
 
     @staticmethod
     def _write(store: Any, rows: list[tuple[str, Document]], *, replace: bool) -> None:

@@ -14,6 +14,7 @@ New resources (most of an ingest) therefore cost one write, updates two.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -174,7 +175,7 @@ class FhirRepository:
             "meta": {
                 **resource.get("meta", {}),
                 "versionId": str(version),
-                "lastUpdated": stamp.isoformat().replace("+00:00", "Z"),
+                "lastUpdated": _instant(stamp),
             },
         }
         doc: Document = {
@@ -266,6 +267,12 @@ class FhirRepository:
         ]
         found.sort(key=lambda stored: (stored.last_updated, stored.version_id), reverse=True)
         return found[:limit]
+
+
+@functools.lru_cache(maxsize=16)
+def _instant(stamp: datetime) -> str:
+    """`meta.lastUpdated` of a write at `stamp` (a bulk write stamps thousands alike)."""
+    return stamp.isoformat().replace("+00:00", "Z")
 
 
 def _stale(key: str, at: int, if_match: int) -> PreconditionFailedError:

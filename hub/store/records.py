@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from hub.store.engine import Document, Engine, locked
+from hub.store.engine import Document, Engine, locked, plain_field
 from hub.store.errors import translate_errors
 
 
@@ -51,6 +51,9 @@ class StoredRecord:
             msix_id=doc.get("msix_id"),
             batch_id=doc.get("batch_id"),
         )
+
+
+_FIELDS = ("state", "state_student_id", "version", "content_hash", "received_at")
 
 
 class _Lookup:
@@ -119,16 +122,36 @@ class StateRecordRepository:
         it returns, which for records with long course lists cost more than everything else on a
         record page.
         """
+        return self._for_children(msix_ids, identity_only=False)
+
+    def identities_for_children(self, msix_ids: list[str]) -> dict[str, list[StoredRecord]]:
+        """`for_children`, each record holding only its identity (`{"identity": {...}}`): what
+        the Patient refresh reads. On the embedded engine the rest of each record (courses,
+        immunizations, ...) is then never decoded."""
+        return self._for_children(msix_ids, identity_only=True)
+
+    def _for_children(
+        self, msix_ids: list[str], *, identity_only: bool
+    ) -> dict[str, list[StoredRecord]]:
         latest: dict[tuple[str, str, str], Document] = {}
-        for doc in self.engine.find_in("state_records", "msix_id", sorted(set(msix_ids))):
+        wanted = sorted(set(msix_ids))
+        for doc in self.engine.find_in("state_records", "msix_id", wanted, lazy=identity_only):
             key = (doc["msix_id"], doc["state"], doc["state_student_id"])
             if key not in latest or latest[key]["version"] < doc["version"]:
                 latest[key] = doc
         found: dict[str, list[StoredRecord]] = {}
         for (msix_id, _, _), doc in latest.items():
-            stored = StoredRecord.from_doc(doc)
-            if not stored.deleted:
-                found.setdefault(msix_id, []).append(stored)
+            if doc.get("deleted", False):
+                continue
+            if identity_only:
+                identity = plain_field(doc["record"], "identity")
+                doc = {
+                    name: doc.get(name)
+                    for name in (*_FIELDS, "deleted", "msix_id", "batch_id")
+                    if name in doc
+                }
+                doc["record"] = {} if identity is None else {"identity": identity}
+            found.setdefault(msix_id, []).append(StoredRecord.from_doc(doc))
         return found
 
     @locked

@@ -200,10 +200,12 @@ class StudentRepository:
         if expected_revision is not None and revision != expected_revision:
             raise ConflictError(f"child {msix_id} changed meanwhile; reload and retry", "revision")
         doc = {**current, **changes, "updated_at": datetime.now(UTC), "revision": revision + 1}
-        self.engine.replace_many("students", [({"_id": msix_id, "revision": revision}, doc)])
-        # Read back, so the caller holds what is stored (datetimes as the engine returns them).
-        stored: Document = self.engine.find_by_ids("students", [msix_id])[0]
-        return stored
+        if not self.engine.replace_many(
+            "students", [({"_id": msix_id, "revision": revision}, doc)]
+        ):
+            raise ConflictError(f"child {msix_id} changed meanwhile; reload and retry", "revision")
+        # The caller holds what is stored (datetimes as the engine returns them).
+        return self.engine.as_stored("students", doc)
 
     @locked
     def retire(self, msix_id: str, alias_of: str) -> Document:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from hub.errors import HubError
 from hub.security import AuditAgent
+from hub.services.ingest import _collector as collector
 from hub.services.ingest._ack import AckBuilder, Acknowledgement, Outcome, rejected_file
 from hub.services.ingest._apply import Applier
 from hub.services.ingest._audit import derived_id, record_ingest, record_retraction
@@ -74,7 +75,32 @@ def ingest(
     Returns the acknowledgement; a file already ingested is answered from its batch with
     `replayed` set and nothing changed.
     """
-    timings = timings if timings is not None else Timings()
+    with collector.paused():
+        return _ingest(
+            store,
+            mapped,
+            source,
+            now=now,
+            agent=agent,
+            observer=observer,
+            progress=progress,
+            timings=timings if timings is not None else Timings(),
+            spool_dir=spool_dir,
+        )
+
+
+def _ingest(
+    store: Store,
+    mapped: Iterable[MappedInput],
+    source: IngestSource,
+    *,
+    now: datetime,
+    agent: AuditAgent,
+    observer: str,
+    progress: Progress | None,
+    timings: Timings,
+    spool_dir: Path | None,
+) -> IngestResult:
     started = time.perf_counter()
     known = store.ingest.batch(source.batch_id)
     if known is not None and known["status"] == COMPLETE:

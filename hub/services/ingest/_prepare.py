@@ -20,6 +20,7 @@ from hub.errors import Issue, IssueCode, error, has_errors
 from hub.fhir import condition_resource, immunization_resource, validate_entry_structure
 from hub.messages import record_schema_issues
 from hub.model import Action, StudentRecord
+from hub.services.ingest import _collector as collector
 from hub.services.ingest._types import IngestSource, MappedInput, Progress, Timings
 
 # Health resources are built before the child's MSIX ID is known (a rejected record must not get
@@ -57,8 +58,10 @@ def spool_records(
             with timings.timing("spool"):
                 out.write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
             count += 1
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress("mapping", count)
+            if count % PROGRESS_EVERY == 0:
+                collector.collect_young()  # automatic collection is off during an ingest
+                if progress is not None:
+                    progress("mapping", count)
     if progress is not None:
         progress("mapping", count)
     return count
@@ -105,10 +108,9 @@ def _prepared(
                 **({"line": item.line} if item.line is not None else {}),
                 "received_at": received_at.isoformat(),
             }
+            # The record's identity (`data["identity"]`), parents and alternate ids included,
+            # is what the identity step matches on (pass 2 reads it from there).
             entry["record"] = data
-            # The whole identity, parents and alternate ids included: the matching engine
-            # compares them (parents' names separate siblings; ids conflict or agree).
-            entry["identity"] = record.identity.model_dump(mode="json", exclude_none=True)
             entry["events"] = event_dates(record)
             entry["resources"] = resources
     return entry

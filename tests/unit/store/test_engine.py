@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +256,97 @@ def test_an_insert_outside_a_batch_is_committed_alone_and_a_taken_id_writes_noth
             other.close()
     finally:
         opened.close()
+
+
+def test_a_lazy_find_in_reads_what_a_plain_one_does(store: Store) -> None:
+    from hub.store.engine import plain
+
+    when = datetime(2026, 11, 29, 10, 30, 15, 123456, tzinfo=UTC)
+    for number, state in enumerate(("TX", "FL", "CA", "WA")):
+        record = {
+            "identity": {"first_name": f"Ana{number}", "parents": [{"first_name": "Eva"}]},
+            "courses": [{"record_id": "001", "title": "English I"}],
+        }
+        store.call(
+            store.state_records.save,
+            state,
+            f"S{number}",
+            record,
+            msix_id="100000000008" if number % 2 else "100000000016",
+            now=when,
+        )
+
+    def read(lazy: bool) -> list[dict[str, Any]]:
+        found = store.engine.find_in(
+            "state_records", "msix_id", ["100000000008", "100000000016", "9"], lazy=lazy
+        )
+        return [{name: plain(doc[name]) for name in doc} for doc in found]
+
+    eager, lazy = store.call(read, False), store.call(read, True)
+    assert len(eager) == 4
+    assert lazy == eager
+    assert all(isinstance(doc["record"]["identity"]["parents"][0], dict) for doc in lazy)
+
+
+def test_identities_for_children_are_the_identities_of_for_children(store: Store) -> None:
+    for number in range(3):
+        for version in range(2):
+            record = {
+                "identity": {"first_name": f"Ana{number}", "last_name_1": f"V{version}"},
+                "immunizations": [{"record_id": "001", "cvx": "08"}],
+            }
+            store.call(store.state_records.save, "TX", f"S{number}", record, msix_id="100000000008")
+    store.call(
+        store.state_records.save,
+        "TX",
+        "S2",
+        {"identity": {"first_name": "Ana2"}},
+        msix_id="100000000008",
+        deleted=True,
+    )
+
+    full = store.call(store.state_records.for_children, ["100000000008", "100000000016"])
+    lean = store.call(store.state_records.identities_for_children, ["100000000008", "100000000016"])
+
+    assert list(lean) == ["100000000008"]
+    assert len(lean["100000000008"]) == 2  # S2's current version is deleted
+    expected = [
+        replace(stored, record={"identity": stored.record["identity"]})
+        for stored in full["100000000008"]
+    ]
+    assert lean["100000000008"] == expected
+    assert lean["100000000008"][0].record["identity"]["last_name_1"] == "V1"
+
+
+def test_plain_field_reads_one_field_of_a_lazy_document() -> None:
+    import bson
+    from bson.codec_options import CodecOptions
+    from bson.int64 import Int64
+    from bson.raw_bson import RawBSONDocument
+
+    from hub.store.engine import plain_field
+
+    identity = {"first_name": "Ana", "parents": [{"first_name": "Eva"}], "twin": False}
+    record = {
+        "ratio": 1.5,
+        "name": "x",
+        "courses": [{"record_id": "001"}, {"record_id": "002"}],
+        "blob": b"\x00\x01",
+        "flag": True,
+        "none": None,
+        "at": datetime(2026, 11, 29, 10, 30),
+        "small": 7,
+        "large": Int64(2**40),
+        "identity": identity,
+        "after": {"a": 1},
+    }
+    raw = RawBSONDocument(
+        bson.encode(record), codec_options=CodecOptions(document_class=RawBSONDocument)
+    )
+
+    assert plain_field(raw, "identity") == identity
+    assert plain_field(raw, "after") == {"a": 1}
+    assert plain_field(raw, "courses") == record["courses"]  # an array: decoded the usual way
+    assert plain_field(raw, "small") == 7
+    assert plain_field(raw, "missing") is None
+    assert plain_field(record, "identity") == identity  # a plain document (MongoDB)

@@ -5,6 +5,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,22 @@ def test_two_processes_allocating_at_once_never_collide(tmp_path: Path) -> None:
         assert store.call(store.students.issued_count) == 2 * count
     finally:
         store.close()
+
+
+def test_an_update_in_a_unit_of_work_returns_the_child_as_stored(store: Store) -> None:
+    child = store.call(store.students.create, {"identity": {"first_name": "Ana"}})
+    links = [{"state": "TX", "state_student_id": "A1", "identity": {"first_name": "Ana"}}]
+
+    def update() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        with store.engine.batch():
+            updated = store.students.update(
+                child["_id"], {"links": links}, expected_revision=child["revision"]
+            )
+            return updated, store.students.get(child["_id"])
+
+    updated, read = store.call(update)
+
+    assert updated == read  # naive millisecond datetimes, as a read returns them
+    assert updated["revision"] == child["revision"] + 1
+    assert updated["link_keys"] == ["TX:A1"]
+    assert updated["updated_at"].tzinfo is None
