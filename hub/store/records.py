@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from hub.store.engine import Document, Engine, locked, plain_field
+from hub.store._raw_bson import plain_field
+from hub.store.engine import Document, Engine, locked
 from hub.store.errors import translate_errors
 
 

@@ -259,7 +259,7 @@ def test_an_insert_outside_a_batch_is_committed_alone_and_a_taken_id_writes_noth
 
 
 def test_a_lazy_find_in_reads_what_a_plain_one_does(store: Store) -> None:
-    from hub.store.engine import plain
+    from hub.store._raw_bson import plain
 
     when = datetime(2026, 11, 29, 10, 30, 15, 123456, tzinfo=UTC)
     for number, state in enumerate(("TX", "FL", "CA", "WA")):
@@ -324,7 +324,7 @@ def test_plain_field_reads_one_field_of_a_lazy_document() -> None:
     from bson.int64 import Int64
     from bson.raw_bson import RawBSONDocument
 
-    from hub.store.engine import plain_field
+    from hub.store._raw_bson import plain_field
 
     identity = {"first_name": "Ana", "parents": [{"first_name": "Eva"}], "twin": False}
     record = {
