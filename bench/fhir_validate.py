@@ -120,22 +120,17 @@ def _paired_pass(
     gc.disable()
     try:
         for index, resource in enumerate(resources):
-            if index % 2:
-                started = clock()
-                models(resource)
-                middle = clock()
-                hub(resource)
-                ended = clock()
-                models_ns += middle - started
-                hub_ns += ended - middle
+            models_first = index % 2 == 1
+            first, second = (models, hub) if models_first else (hub, models)
+            started = clock()
+            first(resource)
+            middle = clock()
+            second(resource)
+            ended = clock()
+            if models_first:
+                models_ns, hub_ns = models_ns + middle - started, hub_ns + ended - middle
             else:
-                started = clock()
-                hub(resource)
-                middle = clock()
-                models(resource)
-                ended = clock()
-                hub_ns += middle - started
-                models_ns += ended - middle
+                hub_ns, models_ns = hub_ns + middle - started, models_ns + ended - middle
     finally:
         gc.enable()
     return models_ns, hub_ns
