@@ -80,14 +80,14 @@ def record_schema_issues(record: StudentRecord, where: str = "record") -> list[I
     tree is validated against `xsd/education-record.xsd`: what a receiving state's validator
     would refuse is found when the record arrives, not when it is first sent on.
     """
-    element = etree.Element(_qname(_RECORD), nsmap=_NSMAP)
-    issues: list[Issue] = []
-    _write_model(element, record, "", issues)
-    if issues:  # each located by its element path below the record
+    try:
+        element = record_to_xml(record)
+    except ValidationError as exc:  # each located by its element path from the record
         return [
-            replace(issue, location=f"{where}{_field_path(issue.location or '')}")
-            for issue in issues
+            replace(issue, location=f"{where}{_field_path(_below_record(issue.location))}")
+            for issue in exc.issues
         ]
+    issues: list[Issue] = []
     schema = _compiled_schema()
     if schema.validate(element):
         return []
@@ -103,6 +103,10 @@ def record_schema_issues(record: StudentRecord, where: str = "record") -> list[I
         if issue not in issues:
             issues.append(issue)
     return issues
+
+
+def _below_record(location: str | None) -> str:
+    return (location or "").removeprefix(f"/{_RECORD}")
 
 
 def _field_path(steps: str) -> str:
