@@ -48,7 +48,7 @@ class _Coded:
     ):
         self.at = at  # place among the model's comparisons
         self.slot = slot  # place in a record's codes
-        self.get = attrgetter(*fields)
+        self.get: Callable[[Profile], object] = attrgetter(*fields)  # one field or several
         self.tests = tuple(tests)
         self.row = tuple(row)
         self.values: dict[object, int] = {}
