@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from hub import native
 from hub.cli.accounts import clients_app, users_app
 from hub.cli.conformance import conformance_app
 from hub.cli.fhir import fhir_app
@@ -63,6 +64,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         os.environ["MSIX_MONGODB_URI"] = settings.mongodb_uri
     if settings.secret_key.get_secret_value():
         os.environ["MSIX_SECRET_KEY"] = settings.secret_key.get_secret_value()
+    typer.echo(f"hot modules: {native.status()}")  # compiled twins or plain sources (slower)
     uvicorn.run(
         "hub.app:app_from_environment",
         factory=True,
