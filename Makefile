@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NATIVE := $(VENV)/.native-stamp
 # The modules hub/native.py compiles (its COMPILED), and itself: an edit rebuilds the twins.
-NATIVE_SOURCES := hub/native.py hub/fhir/_shapes.py hub/identity/blocking.py hub/identity/comparisons.py hub/identity/decide.py hub/identity/index.py hub/identity/linker.py hub/identity/normalize.py hub/identity/screen.py
+NATIVE_SOURCES := hub/native.py hub/fhir/_shapes.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_DIR ?= var/demo

@@ -33,7 +33,6 @@ from typing import IO, Any
 
 import orjson
 
-from hub import native
 from hub.identity import InMemoryLinker, Zone, build_profile, fold, load_model
 from hub.synth import iter_children
 
@@ -353,7 +352,6 @@ def main(argv: list[str] | None = None) -> None:
         figures["generate_seconds"] = round(generated, 1)
         figures["generate_cpu_seconds"] = round(generated_cpu, 1)
         figures["seed"] = args.seed
-        figures["code"] = native.status()  # compiled twins (hub/native.py) or the plain sources
         sys.stdout.write(orjson.dumps(figures).decode() + "\n")
         sys.stdout.flush()
         if with_splink:

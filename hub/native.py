@@ -1,16 +1,15 @@
-"""Compiled twins of a few hot modules, used only while they match their source exactly.
+"""Compiled twins of hot modules, used only while they match their sources exactly.
 
-Some modules run per value on a hot path and are plain, fully typed Python: the shape key of
-profile validation (`hub.fhir._shapes`, once per validated resource) and the matching engine of
-identity resolution (`hub.identity`: normalising, blocking, the candidate screen, decisions).
-`build()` compiles them with mypyc (part of mypy, a dev dependency) into `<venv>/msix-native/`,
-never into the source tree, and records each module's source digest. `install()` (run when
-`hub` is imported) puts a finder first on `sys.meta_path` that imports the compiled twins instead
-of the sources, and only when *every* recorded digest still matches its source and the
-interpreter is the one they were built for: modules of one build call each other's compiled code
-directly, so an edited module turns the whole build off, never just itself. An edited source is
-therefore always what runs; `make install` rebuilds. `MSIX_PURE_PYTHON=1` turns the twins off;
-`status()` says which code runs.
+Some modules run per value on a hot path and are plain, fully typed Python, such as the shape key
+of profile validation (`hub.fhir._shapes`, once per validated resource). `build()` compiles those
+in `COMPILED` with mypyc (part of mypy, a dev dependency) into `<venv>/msix-native/`, never into
+the source tree, and records each module's source digest. `install()` (run when `hub` is
+imported) puts a finder first on `sys.meta_path` that imports the compiled twins instead of the
+sources, and only when *every* recorded digest still matches its source and the interpreter is
+the one they were built for: modules of one build call each other's compiled code directly, so
+an edited module turns the whole build off, never just itself. An edited source is therefore
+always what runs; `make install` rebuilds. `MSIX_PURE_PYTHON=1` turns the twins off; `status()`
+says which code runs.
 
 The twins are the same code, so they give the same results; they are faster because mypyc
 compiles typed attribute access and calls. The tests run with the twins when they are built (as
@@ -36,16 +35,12 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-COMPILED: tuple[str, ...] = (
-    "hub.fhir._shapes",
-    "hub.identity.blocking",
-    "hub.identity.comparisons",
-    "hub.identity.decide",
-    "hub.identity.index",
-    "hub.identity.linker",
-    "hub.identity.normalize",
-    "hub.identity.screen",
-)
+# Only the shape key, so far. The matching engine (`hub.identity`) was compiled too and measured
+# against the plain sources, alternating runs at 100,000 children on a quiet host: no gain beyond
+# the host's own run-to-run spread (54-64 CPU s either way). Compiled, the candidate screen took
+# 470 MB more at a million children: compiled code unboxes an `int` it reads and boxes it anew
+# where it stores it, so its columns (shared code objects in Python) got a new int per cell.
+COMPILED: tuple[str, ...] = ("hub.fhir._shapes",)
 GROUP = "msix_native"  # mypyc's shared library of the build: `msix_native__mypyc`
 MANIFEST = "manifest.json"
 PURE_ENV = "MSIX_PURE_PYTHON"

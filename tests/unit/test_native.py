@@ -15,7 +15,6 @@ import pytest
 
 from hub import native
 from hub.fhir import _shapes
-from hub.identity import screen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,13 +105,11 @@ def test_the_installed_twins_run_when_built_from_these_sources() -> None:
     assert reason == "", reason
     assert native.status().startswith("compiled: hub.fhir._shapes")
     assert native.is_compiled(_shapes)
-    assert native.is_compiled(screen)
 
 
 def test_the_plain_sources_pass_their_own_tests() -> None:
     """The suite runs the twins when built; this runs the twinned modules' tests without them."""
     tests = [
-        "tests/unit/identity",
         "tests/unit/fhir/test_shapes.py",
         "tests/unit/fhir/test_profile_validation.py",
     ]
