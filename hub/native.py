@@ -192,9 +192,33 @@ def build(directory: Path | None = None, modules: Sequence[str] = COMPILED) -> P
         staged = target.with_name(target.name + ".new")
         shutil.rmtree(staged, ignore_errors=True)
         shutil.copytree(out, staged)
+        problem = _load_problem(staged, modules)
+        if problem:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise RuntimeError(f"the compiled twins do not load: {problem}")
         shutil.rmtree(target, ignore_errors=True)
         staged.rename(target)
     return target
+
+
+def _load_problem(directory: Path, modules: Sequence[str]) -> str:
+    """Why a fresh process cannot import the twins in `directory` ("" when it can): a build
+    that compiles but does not load must never replace a working one."""
+    probe = (
+        "import importlib, sys, hub.native as n\n"
+        "bad = [m for m in sys.argv[1:] if not n.is_compiled(importlib.import_module(m))]\n"
+        "sys.exit(f'{n.status()}; not compiled: {bad}' if bad else 0)\n"
+    )
+    env = {**os.environ, DIR_ENV: str(directory)}
+    env.pop(PURE_ENV, None)
+    done = subprocess.run(  # noqa: S603 -- this interpreter, our probe, our module names
+        [sys.executable, "-c", probe, *modules],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "" if done.returncode == 0 else (done.stderr.strip() or done.stdout.strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -79,6 +80,23 @@ def test_a_build_that_cannot_be_trusted_is_not_used(
     twins = native.read_build(built, root)
     assert twins.files == {}
     assert reason in twins.reason
+
+
+def test_a_build_that_does_not_load_is_refused_before_it_replaces_anything(
+    tmp_path: Path,
+) -> None:
+    """`build()` probes a fresh process with the new twins; a broken library is caught there."""
+    name = "hub/fhir/_shapes" + importlib.machinery.EXTENSION_SUFFIXES[0]
+    (tmp_path / name).parent.mkdir(parents=True)
+    (tmp_path / name).write_bytes(b"not a shared library")
+    manifest = {
+        "cache_tag": sys.implementation.cache_tag,
+        "sources": {"hub.fhir._shapes": native.digest(native.source_of("hub.fhir._shapes"))},
+        "files": {"hub.fhir._shapes": name},
+    }
+    (tmp_path / native.MANIFEST).write_text(json.dumps(manifest))
+    problem = native._load_problem(tmp_path, ["hub.fhir._shapes"])
+    assert "ImportError" in problem or "invalid ELF header" in problem, problem
 
 
 def test_the_makefile_rebuilds_when_a_compiled_source_changes() -> None:
