@@ -35,11 +35,9 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-# Only the shape key, so far. The matching engine (`hub.identity`) was compiled too and measured
-# against the plain sources, alternating runs at 100,000 children on a quiet host: no gain beyond
-# the host's own run-to-run spread (54-64 CPU s either way). Compiled, the candidate screen took
-# 470 MB more at a million children: compiled code unboxes an `int` it reads and boxes it anew
-# where it stores it, so its columns (shared code objects in Python) got a new int per cell.
+# Only the shape key, so far. The matching engine (`hub.identity`) compiled took 14 % less CPU
+# for a million children but 300 MB more memory, since compiled code boxes anew each int it
+# stores (docs/identity.md); it stays plain.
 COMPILED: tuple[str, ...] = ("hub.fhir._shapes",)
 GROUP = "msix_native"  # mypyc's shared library of the build: `msix_native__mypyc`
 MANIFEST = "manifest.json"
