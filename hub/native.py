@@ -165,13 +165,7 @@ def build(directory: Path | None = None, modules: Sequence[str] = COMPILED) -> P
             f" group_name={GROUP!r}, target_dir='c'))\n"
         )
         paths = [str(source_of(module, work).relative_to(work)) for module in modules]
-        done = subprocess.run(  # noqa: S603 -- this interpreter, our script, our module paths
-            [sys.executable, "-c", script, *paths],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = _python(script, paths, cwd=work)
         if done.returncode != 0:
             raise RuntimeError(f"mypyc build failed:\n{done.stdout}\n{done.stderr}")
         files: dict[str, str] = {}
@@ -209,14 +203,22 @@ def _load_problem(directory: Path, modules: Sequence[str]) -> str:
     )
     env = {**os.environ, DIR_ENV: str(directory)}
     env.pop(PURE_ENV, None)
-    done = subprocess.run(  # noqa: S603 -- this interpreter, our probe, our module names
-        [sys.executable, "-c", probe, *modules],
+    done = _python(probe, modules, env=env)
+    return "" if done.returncode == 0 else (done.stderr.strip() or done.stdout.strip())
+
+
+def _python(
+    code: str, args: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`code` run by this interpreter in a fresh process, its output captured."""
+    return subprocess.run(  # noqa: S603 -- this interpreter and this module's own code
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    return "" if done.returncode == 0 else (done.stderr.strip() or done.stdout.strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
