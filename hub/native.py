@@ -88,8 +88,7 @@ def read_build(directory: Path, root: Path = _HUB.parent) -> Twins:
         if current != recorded:
             return Twins({}, f"{module} changed since the build; rebuild with `make install`")
     files = {module: directory / name for module, name in manifest.get("files", {}).items()}
-    missing = [str(path) for path in files.values() if not path.is_file()]
-    if missing or not set(sources) <= set(files):
+    if not set(sources) <= set(files) or not all(path.is_file() for path in files.values()):
         return Twins({}, f"incomplete build in {directory}")
     return Twins(files, "")
 

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,9 @@ def test_an_edited_source_turns_the_whole_build_off(tmp_path: Path) -> None:
     ],
 )
 def test_a_build_that_cannot_be_trusted_is_not_used(
-    tmp_path: Path, change: object, reason: str
+    tmp_path: Path, change: Callable[[Path], object], reason: str
 ) -> None:
     root, built = _fake_build(tmp_path)
-    assert callable(change)
     change(built)
     twins = native.read_build(built, root)
     assert twins.files == {}
@@ -107,13 +107,9 @@ def test_the_makefile_rebuilds_when_a_compiled_source_changes() -> None:
     assert set(listed.group(1).split()) == expected | {"hub/native.py"}
 
 
-def _build_state() -> str:
-    return native.read_build(native.default_directory()).reason
-
-
 def test_the_installed_twins_run_when_built_from_these_sources() -> None:
     """`make test` builds them; a machine without a C compiler runs the plain sources."""
-    reason = _build_state()
+    reason = native.read_build(native.default_directory()).reason
     if os.environ.get(native.PURE_ENV):
         pytest.skip(f"{native.PURE_ENV} is set")
     if "changed since the build" in reason:
